@@ -1,0 +1,38 @@
+# PGXS build of allocator.so (CMakeLists.txt builds the same sources the same way).
+#   make && make install          build and install into the pg_config found on PATH
+#   bash scripts/test.sh          everything CI runs (unit, regression, isolation, clients, pg_cron)
+
+EXTENSION = allocator
+MODULE_big = allocator
+EXTVERSION = 0.1.0
+
+CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
+PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
+OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
+# The install script is assembled from sql/install/*.sql (one file per area, in name
+# order); upgrade scripts sql/allocator--A--B.sql are written by hand.
+INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(sort $(wildcard sql/$(EXTENSION)--*--*.sql)))
+
+# pg_regress suites in sql/ (install scripts, named allocator--*.sql, are not tests).
+REGRESS = $(filter-out $(EXTENSION)--%,$(basename $(notdir $(sort $(wildcard sql/*.sql)))))
+REGRESS_OPTS = --load-extension=btree_gist
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+INCLUDEDIR_SERVER := $(shell $(PG_CONFIG) --includedir-server)
+
+# Our code is warning-free C++17; PostgreSQL's headers are not, so they come in as system
+# headers (-isystem wins over the -I that PGXS adds for the same directory).
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Iinclude -isystem $(INCLUDEDIR_SERVER)
+SHLIB_LINK = -lstdc++
+
+# Debian's PGXS would also compile LLVM bitcode with clang as C++14, which cannot build
+# C++17; `override` before the include wins over Makefile.global's setting.
+override with_llvm = no
+
+include $(PGXS)
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
+	cat $^ > $@

@@ -1,0 +1,35 @@
+// Dining windows: half-open [start, end) intervals of PostgreSQL timestamptz values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace allocator {
+
+// Microseconds since 2000-01-01 00:00:00 UTC: the representation of PostgreSQL's
+// TimestampTz, so values cross the boundary unchanged and no time zone is involved.
+using Timestamp = std::int64_t;
+
+struct Window {
+    Timestamp start = 0;
+    Timestamp end = 0;
+
+    bool overlaps(const Window& other) const { return start < other.end && other.start < end; }
+    friend bool operator==(const Window& a, const Window& b) {
+        return a.start == b.start && a.end == b.end;
+    }
+    friend bool operator!=(const Window& a, const Window& b) { return !(a == b); }
+
+    // "[2026-11-29T19:00:00Z, 2026-11-29T21:00:00Z)" for messages and JSON details.
+    std::string to_string() const;
+};
+
+// ISO 8601 in UTC with a trailing Z.
+std::string format_timestamp(Timestamp ts);
+
+// Argument check for an optional explicit window: both ends or neither, start < end.
+// Throws 22023. Returns nullopt when neither end is given (the booking's window applies).
+std::optional<Window> explicit_window(std::optional<Timestamp> start, std::optional<Timestamp> end);
+
+}  // namespace allocator

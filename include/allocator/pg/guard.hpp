@@ -1,0 +1,88 @@
+// The two guards between C++ and PostgreSQL error handling (the pattern pg_duckdb uses).
+//
+// PostgreSQL reports errors with longjmp, which skips C++ destructors; C++ reports them with
+// exceptions, which PostgreSQL cannot catch. So:
+//  - pg_call(f) runs one call into PostgreSQL under PG_TRY and turns an ERROR into a C++
+//    PgError. Its own frame and `f` own nothing with a destructor.
+//  - sql_entry(fcinfo, body) wraps every SQL-callable function: it catches any C++
+//    exception, leaves every C++ frame, and only then raises ereport(ERROR).
+#pragma once
+
+#include <exception>
+#include <type_traits>
+
+#include "allocator/pg/postgres.hpp"
+
+namespace allocator::pg {
+
+// A PostgreSQL ERROR caught by pg_call, carried up the C++ stack unchanged (SQLSTATE,
+// message, detail) so sql_entry can re-throw it as it was.
+class PgError : public std::exception {
+public:
+    explicit PgError(ErrorData* data) : data_(data) {}
+    ErrorData* data() const { return data_; }
+    int sqlerrcode() const { return data_->sqlerrcode; }
+    const char* what() const noexcept override { return data_->message ? data_->message : "postgres error"; }
+
+private:
+    ErrorData* data_;
+};
+
+template <typename Fn>
+auto pg_call(Fn&& fn) -> decltype(fn()) {
+    using Result = decltype(fn());
+    MemoryContext caller_context = CurrentMemoryContext;
+    ErrorData* volatile caught = nullptr;
+    if constexpr (std::is_void_v<Result>) {
+        PG_TRY();
+        { fn(); }
+        PG_CATCH();
+        {
+            MemoryContextSwitchTo(caller_context);
+            caught = CopyErrorData();
+            FlushErrorState();
+        }
+        PG_END_TRY();
+        if (caught) throw PgError(caught);
+    } else {
+        static_assert(std::is_scalar_v<Result>, "pg_call returns plain values (pointers, numbers, Datums)");
+        // volatile: assigned inside the sigsetjmp region.
+        volatile Result result{};
+        PG_TRY();
+        { result = fn(); }
+        PG_CATCH();
+        {
+            MemoryContextSwitchTo(caller_context);
+            caught = CopyErrorData();
+            FlushErrorState();
+        }
+        PG_END_TRY();
+        if (caught) throw PgError(caught);
+        return result;
+    }
+}
+
+// Everything sql_entry needs to raise an error after the C++ frames are gone.
+struct PendingError {
+    ErrorData* postgres = nullptr;  // re-thrown unchanged
+    int sqlstate = 0;
+    char* message = nullptr;
+    char* detail = nullptr;
+    char* hint = nullptr;
+};
+
+void capture_current_exception(PendingError& pending) noexcept;
+[[noreturn]] void raise_pending(const PendingError& pending);
+
+template <typename Body>
+Datum sql_entry(FunctionCallInfo fcinfo, Body&& body) {
+    PendingError pending;
+    try {
+        return body(fcinfo);
+    } catch (...) {
+        capture_current_exception(pending);
+    }
+    raise_pending(pending);
+}
+
+}  // namespace allocator::pg

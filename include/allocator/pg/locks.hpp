@@ -1,0 +1,32 @@
+// The allocator's serialization: transaction-scoped advisory locks in lock spaces of its
+// own (not the int8 / int4-pair spaces of pg_advisory_*), one per booking and one per
+// table, taken booking first, then tables in sorted key order, within a time budget of
+// allocator.lock_timeout for the whole call.
+#pragma once
+
+#include <vector>
+
+#include "allocator/core/uuid.hpp"
+
+namespace allocator::pg {
+
+// locktag_field4 values of our advisory locks: pg_locks shows them as locktype 'advisory'
+// with objsubid 41232 (bookings) or 41233 (tables); pg_advisory_* use 1 and 2.
+constexpr int kBookingLockSpace = 0xA110;
+constexpr int kTableLockSpace = 0xA111;
+
+// allocator.lock_timeout in milliseconds (GUC, defined in module.cpp).
+extern int allocator_lock_timeout_ms;
+
+class LockBudget {
+public:
+    LockBudget();
+    void lock_booking(const Uuid& booking_id);
+    void lock_tables(const std::vector<Uuid>& table_ids);
+
+private:
+    void acquire(int lock_space, const Uuid& id, const char* what);
+    long long started_at_;  // TimestampTz of the first wait
+};
+
+}  // namespace allocator::pg

@@ -1,0 +1,39 @@
+// The only door to PostgreSQL's headers. Included by src/pg/*.cpp and nothing in core.
+// PostgreSQL is C: its headers need C linkage and are compiled as system headers
+// (-isystem) because they are not warning-clean under C++17.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+#include "utils/uuid.h"
+}
+
+// PostgreSQL defines these as macros, which collide with the C++ standard library.
+#ifdef snprintf
+#undef snprintf
+#endif
+#ifdef vsnprintf
+#undef vsnprintf
+#endif
+
+#if PG_VERSION_NUM < 150000
+#error "allocator needs PostgreSQL 15 or later"
+#endif

@@ -1,0 +1,251 @@
+-- Schema of SPEC section 2: reference data, allocator state, flags, pg_dump registration.
+
+------------------------------------------------------------------------------------------
+-- Reference data (written by the application)
+------------------------------------------------------------------------------------------
+
+CREATE TABLE @extschema@.zones (
+    id            uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+    restaurant_id uuid NOT NULL,
+    name          text NOT NULL,
+    -- lets table_inventory prove its zone belongs to its restaurant
+    UNIQUE (id, restaurant_id)
+);
+COMMENT ON TABLE @extschema@.zones IS
+    'Dining areas of a restaurant. A booking is seated in exactly one zone.';
+
+CREATE TABLE @extschema@.table_inventory (
+    id            uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+    restaurant_id uuid NOT NULL,
+    zone_id       uuid NOT NULL,
+    table_number  text NOT NULL,
+    capacity      integer NOT NULL CHECK (capacity > 0),
+    mobility      text NOT NULL DEFAULT 'fixed' CHECK (mobility IN ('movable', 'fixed')),
+    active        boolean NOT NULL DEFAULT true,
+    status        text NOT NULL DEFAULT 'available'
+                  CHECK (status IN ('available', 'reserved', 'occupied', 'out_of_service')),
+    UNIQUE (restaurant_id, table_number),
+    FOREIGN KEY (zone_id, restaurant_id) REFERENCES @extschema@.zones (id, restaurant_id)
+);
+CREATE INDEX table_inventory_zone_idx ON @extschema@.table_inventory (zone_id);
+COMMENT ON TABLE @extschema@.table_inventory IS
+    'Physical tables. Only active tables that are not out_of_service can be assigned or held; '
+    'only movable tables can be merged.';
+
+CREATE TABLE @extschema@.table_adjacencies (
+    table_a uuid NOT NULL REFERENCES @extschema@.table_inventory (id) ON DELETE CASCADE,
+    table_b uuid NOT NULL REFERENCES @extschema@.table_inventory (id) ON DELETE CASCADE,
+    PRIMARY KEY (table_a, table_b),
+    CONSTRAINT table_adjacencies_not_self CHECK (table_a <> table_b)
+);
+-- (a,b) and (b,a) are one undirected edge: storing both is a unique violation.
+CREATE UNIQUE INDEX table_adjacencies_undirected_idx
+    ON @extschema@.table_adjacencies (LEAST(table_a, table_b), GREATEST(table_a, table_b));
+CREATE INDEX table_adjacencies_b_idx ON @extschema@.table_adjacencies (table_b);
+COMMENT ON TABLE @extschema@.table_adjacencies IS
+    'Undirected adjacency between two tables of one zone: (a,b) and (b,a) are the same edge. '
+    'With require_adjacency, a merge must be one connected group of this graph.';
+
+CREATE FUNCTION @extschema@.table_adjacencies_same_zone() RETURNS trigger
+LANGUAGE plpgsql SET search_path = @extschema@, pg_temp AS $$
+DECLARE
+    zone_a uuid;
+    zone_b uuid;
+BEGIN
+    SELECT zone_id INTO zone_a FROM @extschema@.table_inventory WHERE id = NEW.table_a;
+    SELECT zone_id INTO zone_b FROM @extschema@.table_inventory WHERE id = NEW.table_b;
+    IF zone_a IS DISTINCT FROM zone_b THEN
+        RAISE EXCEPTION 'tables % and % are in different zones and cannot be adjacent', NEW.table_a, NEW.table_b
+            USING ERRCODE = '23514',
+                  DETAIL = pg_catalog.json_build_object('reason', 'adjacency_across_zones',
+                               'table_id', NEW.table_a, 'other_table_id', NEW.table_b,
+                               'zone_id', zone_a, 'other_zone_id', zone_b)::text,
+                  HINT = 'Adjacency links tables of one zone only.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.table_adjacencies_same_zone() IS
+    'Trigger: rejects an adjacency edge between tables of different zones (23514).';
+CREATE TRIGGER table_adjacencies_same_zone
+    BEFORE INSERT OR UPDATE ON @extschema@.table_adjacencies
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.table_adjacencies_same_zone();
+
+CREATE TABLE @extschema@.bookings (
+    id               uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+    restaurant_id    uuid NOT NULL,
+    party_size       integer NOT NULL CHECK (party_size > 0),
+    start_at         timestamptz NOT NULL,
+    end_at           timestamptz NOT NULL,
+    status           text NOT NULL DEFAULT 'pending'
+                     CHECK (status IN ('pending', 'confirmed', 'checked_in', 'completed', 'cancelled', 'no_show')),
+    assigned_zone_id uuid REFERENCES @extschema@.zones (id),
+    CONSTRAINT bookings_window_not_empty CHECK (start_at < end_at)
+);
+CREATE INDEX bookings_restaurant_window_idx ON @extschema@.bookings (restaurant_id, start_at);
+COMMENT ON TABLE @extschema@.bookings IS
+    'Reservations. assigned_zone_id is the zone pin the allocator sets on assignment and clears '
+    'when the booking has no table left.';
+
+------------------------------------------------------------------------------------------
+-- Allocator state (written only by the allocator's functions)
+------------------------------------------------------------------------------------------
+
+CREATE TABLE @extschema@.booking_table_assignments (
+    id              uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+    booking_id      uuid NOT NULL REFERENCES @extschema@.bookings (id) ON DELETE CASCADE,
+    table_id        uuid NOT NULL REFERENCES @extschema@.table_inventory (id),
+    start_at        timestamptz NOT NULL,
+    end_at          timestamptz NOT NULL,
+    merge_group_id  uuid,
+    idempotency_key text,
+    assigned_by     uuid,
+    assigned_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT booking_table_assignments_window_not_empty CHECK (start_at < end_at),
+    CONSTRAINT booking_table_assignments_booking_table_key UNIQUE (booking_id, table_id),
+    -- The backstop: whatever reaches the table, one table is never seated twice at once.
+    CONSTRAINT booking_table_assignments_no_overlap EXCLUDE USING gist (
+        table_id WITH =, pg_catalog.tstzrange(start_at, end_at, '[)') WITH &&)
+);
+CREATE INDEX booking_table_assignments_merge_group_idx
+    ON @extschema@.booking_table_assignments (merge_group_id) WHERE merge_group_id IS NOT NULL;
+COMMENT ON TABLE @extschema@.booking_table_assignments IS
+    'Which tables a booking occupies and when ([start_at, end_at)). Written only by the allocator; '
+    'an exclusion constraint forbids two overlapping rows on one table.';
+
+CREATE TABLE @extschema@.table_holds (
+    id            uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+    booking_id    uuid REFERENCES @extschema@.bookings (id) ON DELETE CASCADE,
+    restaurant_id uuid NOT NULL,
+    zone_id       uuid NOT NULL REFERENCES @extschema@.zones (id),
+    table_ids     uuid[] NOT NULL CHECK (pg_catalog.cardinality(table_ids) > 0),
+    start_at      timestamptz NOT NULL,
+    end_at        timestamptz NOT NULL,
+    expires_at    timestamptz NOT NULL,
+    created_by    uuid,
+    created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    metadata      jsonb NOT NULL DEFAULT '{}',
+    CONSTRAINT table_holds_window_not_empty CHECK (start_at < end_at)
+);
+CREATE INDEX table_holds_expires_at_idx ON @extschema@.table_holds (expires_at);
+CREATE INDEX table_holds_booking_idx ON @extschema@.table_holds (booking_id);
+COMMENT ON TABLE @extschema@.table_holds IS
+    'One row per live hold: confirm, release and the sweeper delete it, so rows with '
+    'expires_at < now() are exactly the sweeper''s backlog. An expired hold never blocks anything.';
+
+CREATE TABLE @extschema@.table_hold_members (
+    hold_id  uuid NOT NULL REFERENCES @extschema@.table_holds (id) ON DELETE CASCADE,
+    table_id uuid NOT NULL REFERENCES @extschema@.table_inventory (id),
+    start_at timestamptz NOT NULL,
+    end_at   timestamptz NOT NULL,
+    PRIMARY KEY (hold_id, table_id),
+    CONSTRAINT table_hold_members_no_overlap EXCLUDE USING gist (
+        table_id WITH =, pg_catalog.tstzrange(start_at, end_at, '[)') WITH &&)
+);
+COMMENT ON TABLE @extschema@.table_hold_members IS
+    'The tables of each hold, one row each; an exclusion constraint forbids two overlapping holds on one table.';
+
+CREATE TABLE @extschema@.allocations (
+    id            uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+    booking_id    uuid REFERENCES @extschema@.bookings (id) ON DELETE CASCADE,
+    restaurant_id uuid NOT NULL,
+    resource_type text NOT NULL CHECK (resource_type IN ('table', 'merge_group', 'hold')),
+    resource_id   uuid NOT NULL,
+    "window"      tstzrange NOT NULL CHECK (NOT pg_catalog.isempty("window")),
+    shadow        boolean NOT NULL DEFAULT false,
+    created_by    uuid,
+    created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- What each mirror row mirrors: deleting the source deletes the mirror, so unassign,
+    -- release, confirm, expiry and booking deletion can never leak mirror rows.
+    assignment_id uuid REFERENCES @extschema@.booking_table_assignments (id) ON DELETE CASCADE,
+    hold_id       uuid REFERENCES @extschema@.table_holds (id) ON DELETE CASCADE
+);
+CREATE INDEX allocations_booking_idx ON @extschema@.allocations (booking_id, resource_type);
+CREATE INDEX allocations_resource_idx ON @extschema@.allocations (resource_type, resource_id);
+CREATE INDEX allocations_assignment_idx ON @extschema@.allocations (assignment_id) WHERE assignment_id IS NOT NULL;
+CREATE INDEX allocations_hold_idx ON @extschema@.allocations (hold_id) WHERE hold_id IS NOT NULL;
+COMMENT ON TABLE @extschema@.allocations IS
+    'Legacy resource calendar, mirrored while the allocations_dual_write flag is on: one table row per '
+    'assignment, one merge_group row per merge group, one hold row per held table.';
+
+CREATE TABLE @extschema@.booking_assignment_idempotency (
+    booking_id      uuid NOT NULL REFERENCES @extschema@.bookings (id) ON DELETE CASCADE,
+    idempotency_key text NOT NULL,
+    table_ids       uuid[] NOT NULL,
+    start_at        timestamptz NOT NULL,
+    end_at          timestamptz NOT NULL,
+    merge_group_id  uuid,
+    created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (booking_id, idempotency_key)
+);
+COMMENT ON TABLE @extschema@.booking_assignment_idempotency IS
+    'Idempotency ledger: one row per (booking, key) naming the sorted tables and window it assigned. '
+    'Lives as long as the assignment it produced.';
+
+CREATE TABLE @extschema@.observability_events (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    source        text NOT NULL,
+    event_type    text NOT NULL,
+    severity      text NOT NULL DEFAULT 'info'
+                  CHECK (severity IN ('debug', 'info', 'warning', 'error', 'critical')),
+    restaurant_id uuid,
+    booking_id    uuid,
+    context       jsonb NOT NULL DEFAULT '{}'
+);
+CREATE INDEX observability_events_created_at_idx ON @extschema@.observability_events (created_at);
+CREATE INDEX observability_events_source_idx ON @extschema@.observability_events (source, event_type, created_at);
+COMMENT ON TABLE @extschema@.observability_events IS
+    'Audit and telemetry events (hold.*, allocator.*), written in the same transaction as the change they describe.';
+
+CREATE TABLE @extschema@.allocator_flags (
+    name       text PRIMARY KEY
+               CHECK (name IN ('require_adjacency', 'merges_enabled', 'allocations_dual_write', 'capacity_check')),
+    enabled    boolean NOT NULL,
+    reason     text,
+    changed_by text,
+    changed_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE @extschema@.allocator_flags IS
+    'Feature flags read by every allocator call, so a change takes effect on every connection at once. '
+    'Change them with set_allocator_flag, which records who, when and why.';
+INSERT INTO @extschema@.allocator_flags (name, enabled, reason) VALUES
+    ('require_adjacency', false, 'default'),
+    ('merges_enabled', true, 'default'),
+    ('allocations_dual_write', true, 'default'),
+    ('capacity_check', true, 'default');
+
+-- pg_dump restores the flags' rows after CREATE EXTENSION has inserted the defaults; turn
+-- that insert of an existing name into an update so a restore keeps the dumped values.
+CREATE FUNCTION @extschema@.allocator_flags_upsert() RETURNS trigger
+LANGUAGE plpgsql SET search_path = @extschema@, pg_temp AS $$
+BEGIN
+    UPDATE @extschema@.allocator_flags
+       SET enabled = NEW.enabled, reason = NEW.reason, changed_by = NEW.changed_by, changed_at = NEW.changed_at
+     WHERE name = NEW.name;
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.allocator_flags_upsert() IS
+    'Trigger: an INSERT of an existing flag name updates it instead (keeps pg_dump restores working).';
+CREATE TRIGGER allocator_flags_upsert
+    BEFORE INSERT ON @extschema@.allocator_flags
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.allocator_flags_upsert();
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.zones', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.table_inventory', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.table_adjacencies', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.bookings', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.booking_table_assignments', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.table_holds', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.table_hold_members', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.allocations', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.booking_assignment_idempotency', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.observability_events', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.observability_events_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.allocator_flags', '');
+

@@ -1,0 +1,74 @@
+#include "allocator/pg/locks.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "allocator/core/errors.hpp"
+#include "allocator/core/lock_keys.hpp"
+#include "allocator/pg/guard.hpp"
+
+namespace allocator::pg {
+
+int allocator_lock_timeout_ms = 2000;
+
+LockBudget::LockBudget() : started_at_(GetCurrentTimestamp()) {}
+
+void LockBudget::lock_booking(const Uuid& booking_id) { acquire(kBookingLockSpace, booking_id, "booking"); }
+
+void LockBudget::lock_tables(const std::vector<Uuid>& table_ids) {
+    // The one global order: by lock key. Equal keys (a hash collision) lock once.
+    std::vector<std::pair<std::uint64_t, Uuid>> ordered;
+    ordered.reserve(table_ids.size());
+    for (const Uuid& id : table_ids) ordered.emplace_back(lock_key(id), id);
+    std::sort(ordered.begin(), ordered.end());
+    for (std::size_t i = 0; i < ordered.size(); ++i) {
+        if (i > 0 && ordered[i].first == ordered[i - 1].first) continue;
+        acquire(kTableLockSpace, ordered[i].second, "table");
+    }
+}
+
+void LockBudget::acquire(int lock_space, const Uuid& id, const char* what) {
+    const std::uint64_t key = lock_key(id);
+    LOCKTAG tag;
+    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, static_cast<uint32>(key >> 32), static_cast<uint32>(key),
+                         static_cast<uint16>(lock_space));
+
+    // Fast path: no wait, no timer.
+    LockAcquireResult got = pg_call([&] { return LockAcquire(&tag, ExclusiveLock, false, true); });
+    if (got != LOCKACQUIRE_NOT_AVAIL) return;
+
+    const long long elapsed_ms = (GetCurrentTimestamp() - started_at_) / 1000;
+    const long long remaining_ms = allocator_lock_timeout_ms - elapsed_ms;
+    bool timed_out = remaining_ms <= 0;
+    if (!timed_out) {
+        // Wait in the lock queue (fair, and seen by the deadlock detector) with
+        // PostgreSQL's own lock_timeout set to what is left of our budget for this wait.
+        const int saved_lock_timeout = LockTimeout;
+        try {
+            pg_call([&] {
+                LockTimeout = static_cast<int>(remaining_ms);
+                PG_TRY();
+                { LockAcquire(&tag, ExclusiveLock, false, false); }
+                PG_FINALLY();
+                { LockTimeout = saved_lock_timeout; }
+                PG_END_TRY();
+            });
+        } catch (const PgError& e) {
+            if (e.sqlerrcode() != ERRCODE_LOCK_NOT_AVAILABLE) throw;
+            timed_out = true;
+        }
+    }
+    if (timed_out) {
+        const std::string subject = std::string(what) + " " + id.to_string();
+        ErrorDetail detail("lock_timeout");
+        detail.add(std::string(what) + "_id", id).add("lock_timeout_ms", static_cast<long long>(allocator_lock_timeout_ms));
+        throw AllocatorError(SqlState::LockNotAvailable,
+                             "could not lock " + subject + " within allocator.lock_timeout (" +
+                                 std::to_string(allocator_lock_timeout_ms) + " ms)",
+                             std::move(detail),
+                             "Another allocator call holds it; retry. Blockers: select * from pg_locks "
+                             "where locktype = 'advisory' and objsubid in (41232, 41233) and not granted.");
+    }
+}
+
+}  // namespace allocator::pg

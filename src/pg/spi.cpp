@@ -1,0 +1,173 @@
+#include "allocator/pg/spi.hpp"
+
+#include <array>
+#include <cstring>
+#include <stdexcept>
+
+#include "allocator/pg/guard.hpp"
+#include "allocator/pg/statements.hpp"
+
+namespace allocator::pg {
+
+namespace {
+
+// Plans live for the backend's lifetime (SPI_keepplan); the plan cache re-plans them
+// when the tables change.
+std::array<SPIPlanPtr, static_cast<std::size_t>(Statement::Count)> kept_plans{};
+
+SPIPlanPtr plan_for(Statement statement) {
+    SPIPlanPtr& slot = kept_plans[static_cast<std::size_t>(statement)];
+    if (slot) return slot;
+    const StatementText& def = statement_text(statement);
+    SPIPlanPtr plan = pg_call([&] {
+        SPIPlanPtr p = SPI_prepare(def.sql, def.nargs, const_cast<Oid*>(def.argtypes));
+        if (p == nullptr)
+            elog(ERROR, "allocator: SPI_prepare failed for %s: %s", def.name, SPI_result_code_string(SPI_result));
+        if (SPI_keepplan(p) != 0) elog(ERROR, "allocator: SPI_keepplan failed for %s", def.name);
+        return p;
+    });
+    slot = plan;
+    return plan;
+}
+
+}  // namespace
+
+void spi_connect() {
+    pg_call([] {
+        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "allocator: SPI_connect failed");
+    });
+}
+
+void spi_finish() {
+    pg_call([] { SPI_finish(); });
+}
+
+Rows execute(Statement statement, std::initializer_list<Param> params) {
+    SPIPlanPtr plan = plan_for(statement);
+    const StatementText& def = statement_text(statement);
+    if (static_cast<int>(params.size()) != def.nargs)
+        throw std::logic_error(std::string("wrong parameter count for statement ") + def.name);
+
+    std::array<Datum, kMaxStatementArgs> values{};
+    std::array<char, kMaxStatementArgs + 1> nulls{};
+    int i = 0;
+    for (const Param& p : params) {
+        values[i] = p.value;
+        nulls[i] = p.is_null ? 'n' : ' ';
+        ++i;
+    }
+    nulls[i] = '\0';
+    // read_only = false: every statement takes a fresh snapshot, so rows committed by a
+    // transaction we just waited for (on an allocator lock) are visible to the checks.
+    int rc = pg_call([&] { return SPI_execute_plan(plan, values.data(), nulls.data(), false, 0); });
+    if (rc < 0) throw std::runtime_error(std::string("SPI_execute_plan failed for ") + def.name);
+    return Rows(SPI_tuptable, SPI_processed);
+}
+
+Uuid uuid_from_datum(Datum d) {
+    Uuid id;
+    std::memcpy(id.bytes.data(), DatumGetUUIDP(d)->data, id.bytes.size());
+    return id;
+}
+
+Datum datum_from_uuid(const Uuid& id) {
+    auto* raw = pg_call([] { return static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t))); });
+    std::memcpy(raw->data, id.bytes.data(), id.bytes.size());
+    return UUIDPGetDatum(raw);
+}
+
+std::vector<std::optional<Uuid>> uuid_array_elements(ArrayType* array) {
+    Datum* elements = nullptr;
+    bool* nulls = nullptr;
+    int count = 0;
+    pg_call([&] {
+        if (ARR_NDIM(array) > 1)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("table id arrays must be one-dimensional")));
+        deconstruct_array(array, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR, &elements, &nulls, &count);
+    });
+    std::vector<std::optional<Uuid>> out;
+    out.reserve(count);
+    for (int i = 0; i < count; ++i) {
+        if (nulls[i]) out.emplace_back(std::nullopt);
+        else out.emplace_back(uuid_from_datum(elements[i]));
+    }
+    return out;
+}
+
+Param Param::of(const Uuid& id) { return Param{datum_from_uuid(id), false}; }
+
+Param Param::of(const std::optional<Uuid>& id) { return id ? of(*id) : null(); }
+
+Param Param::of(Timestamp ts) { return Param{TimestampTzGetDatum(ts), false}; }
+
+Param Param::of(const std::vector<Uuid>& ids) {
+    std::vector<Datum> datums;
+    datums.reserve(ids.size());
+    for (const Uuid& id : ids) datums.push_back(datum_from_uuid(id));
+    ArrayType* array = pg_call([&] {
+        return construct_array(datums.data(), static_cast<int>(datums.size()), UUIDOID, UUID_LEN, false,
+                               TYPALIGN_CHAR);
+    });
+    return Param{PointerGetDatum(array), false};
+}
+
+Param Param::of(const std::string& value) {
+    text* t = pg_call([&] { return cstring_to_text_with_len(value.data(), static_cast<int>(value.size())); });
+    return Param{PointerGetDatum(t), false};
+}
+
+Param Param::of(const std::optional<std::string>& value) { return value ? of(*value) : null(); }
+
+Param Param::of(bool flag) { return Param{BoolGetDatum(flag), false}; }
+
+Param Param::of(int number) { return Param{Int32GetDatum(number), false}; }
+
+bool Row::is_null(int column) const {
+    bool isnull = false;
+    SPI_getbinval(table_->vals[index_], table_->tupdesc, column, &isnull);
+    return isnull;
+}
+
+Datum Row::datum(int column) const {
+    bool isnull = false;
+    Datum d = SPI_getbinval(table_->vals[index_], table_->tupdesc, column, &isnull);
+    if (isnull) throw std::logic_error("unexpected NULL in column " + std::to_string(column));
+    return d;
+}
+
+Uuid Row::uuid(int column) const { return uuid_from_datum(datum(column)); }
+
+std::optional<Uuid> Row::optional_uuid(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return uuid(column);
+}
+
+Timestamp Row::timestamp(int column) const { return DatumGetTimestampTz(datum(column)); }
+
+int Row::integer(int column) const { return DatumGetInt32(datum(column)); }
+
+long long Row::bigint(int column) const { return DatumGetInt64(datum(column)); }
+
+bool Row::boolean(int column) const { return DatumGetBool(datum(column)); }
+
+std::string Row::text(int column) const {
+    Datum d = datum(column);
+    // ::text: inside Row, plain `text` names this member function.
+    char* c = pg_call([&] { return text_to_cstring(reinterpret_cast<::text*>(DatumGetPointer(d))); });
+    std::string out(c);
+    pfree(c);
+    return out;
+}
+
+std::vector<Uuid> Row::uuid_array(int column) const {
+    Datum d = datum(column);
+    ArrayType* array = pg_call([&] { return DatumGetArrayTypeP(d); });
+    std::vector<Uuid> out;
+    for (const auto& element : uuid_array_elements(array)) {
+        if (element) out.push_back(*element);
+    }
+    return out;
+}
+
+}  // namespace allocator::pg
