@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything the build, the demo and the tests need, from Debian's repositories
+# (and node-postgres from npm). Safe to run again: it installs only what is missing.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+packages=(
+    build-essential cmake git ca-certificates acl
+    postgresql-15 postgresql-client-15 postgresql-server-dev-15 postgresql-contrib
+    postgresql-15-cron
+    libboost-dev libgtest-dev googletest
+)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d "$ROOT/test/client/node_modules/pg" ]; then
+    say "installing node-postgres for the client tests"
+    (cd "$ROOT/test/client" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,77 @@
+# Shared helpers for the project's scripts; sourced, not run.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_MAJOR=15
+PG_BINDIR=/usr/lib/postgresql/$PG_MAJOR/bin
+export PATH="$PG_BINDIR:$PATH"
+
+say() { printf '\n== %s\n' "$*"; }
+
+# initdb, postgres and pg_regress --temp-instance refuse to run as root.
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# A scratch directory the postgres user owns, holding a copy of the test inputs (the
+# checkout itself may sit under a directory postgres cannot enter, such as /root).
+make_workdir() {
+    local dir
+    dir=$(mktemp -d /tmp/allocator-"$1".XXXXXX)
+    cp -r "$ROOT/sql" "$ROOT/expected" "$ROOT/test" "$dir/"
+    [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$dir"
+    echo "$dir"
+}
+
+pgxs_test_dir() {
+    echo "$(dirname "$(pg_config --pgxs)")/../../src/test"
+}
+
+# Counts "test NAME ... ok|FAILED" lines of pg_regress / pg_isolation_regress output
+# (pg_regress's own summary is not what CI reads) and prints "PASSED FAILED".
+count_regress_results() {
+    local passed failed
+    passed=$(grep -cE '^(test| )\s*\S+\s+\.\.\. (ok|ignored)' "$1" || true)
+    failed=$(grep -cE '^(test| )\s*\S+\s+\.\.\. FAILED' "$1" || true)
+    echo "$passed $failed"
+}
+
+# start_cluster DATADIR PORT [EXTRA_CONF_LINES...]
+# initdb (trust auth on local sockets only) and start a private PostgreSQL 15 with pg_cron
+# preloaded; its socket lives in DATADIR. DATADIR's parent must be writable by postgres.
+start_cluster() {
+    local data=$1 port=$2
+    shift 2
+    if [ ! -f "$data/PG_VERSION" ]; then
+        as_postgres mkdir -p "$data"
+        as_postgres "$PG_BINDIR/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=reject \
+            -E UTF8 --locale=C.UTF-8 >/dev/null
+        {
+            echo "port = $port"
+            echo "listen_addresses = ''"
+            echo "unix_socket_directories = '$data'"
+            echo "shared_preload_libraries = 'pg_cron'"
+            echo "cron.database_name = 'postgres'"
+            echo "max_connections = 100"
+            for line in "$@"; do echo "$line"; done
+        } | as_postgres tee -a "$data/postgresql.conf" >/dev/null
+    fi
+    if ! as_postgres "$PG_BINDIR/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+        as_postgres "$PG_BINDIR/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null
+    fi
+}
+
+stop_cluster() {
+    as_postgres "$PG_BINDIR/pg_ctl" -D "$1" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# psql against a cluster started by start_cluster: cluster_psql DATADIR PORT [psql args...]
+cluster_psql() {
+    local data=$1 port=$2
+    shift 2
+    psql -X -v ON_ERROR_STOP=1 -h "$data" -p "$port" -U postgres "$@"
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs dependencies, builds and installs the
+# extension, then runs every layer of tests and ends with "N passed, N failed".
+#   unit       GoogleTest on the pure C++ core (CTest)
+#   regress    pg_regress: the SQL API, every error of the contract, the runbook
+#   isolation  pg_isolation_regress: every race, each ending in an invariant check
+#   client     node-postgres: many concurrent clients racing for one table
+#   cron       a real pg_cron run of the hold sweeper
+# Run one layer with: bash scripts/test.sh regress
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=(unit regress isolation client cron)
+
+bash "$ROOT/scripts/install-deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
+bash "$ROOT/scripts/build.sh" || { echo "0 passed, 1 failed"; exit 1; }
+
+total_passed=0
+total_failed=0
+summary=()
+for stage in "${stages[@]}"; do
+    say "stage: $stage"
+    script="$ROOT/scripts/run-$stage.sh"
+    if [ ! -f "$script" ]; then
+        echo "no such stage: $stage"
+        passed=0 failed=1
+    else
+        out=$(mktemp)
+        bash "$script" 2>&1 | tee "$out"
+        read -r passed failed < <(tail -n 1 "$out" | grep -E '^[0-9]+ [0-9]+$' || echo "0 1")
+        rm -f "$out"
+    fi
+    summary+=("$(printf '%-10s %4d passed, %d failed' "$stage" "$passed" "$failed")")
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+done
+
+say "summary"
+printf '%s\n' "${summary[@]}"
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]
