@@ -34,5 +34,8 @@ override with_llvm = no
 
 include $(PGXS)
 
+# PGXS tracks no header dependencies; rebuild everything when any header changes.
+$(OBJS): $(wildcard include/allocator/*/*.hpp)
+
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	cat $^ > $@

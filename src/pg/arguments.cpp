@@ -1,6 +1,7 @@
 #include "allocator/pg/arguments.hpp"
 
 #include "allocator/core/errors.hpp"
+#include "allocator/core/table_request.hpp"
 #include "allocator/pg/guard.hpp"
 #include "allocator/pg/spi.hpp"
 
@@ -26,6 +27,16 @@ std::optional<std::vector<std::optional<Uuid>>> optional_uuid_array_arg(Function
     Datum d = PG_GETARG_DATUM(n);
     ArrayType* array = pg_call([&] { return DatumGetArrayTypeP(d); });
     return uuid_array_elements(array);
+}
+
+std::vector<Uuid> required_table_ids_arg(FunctionCallInfo fcinfo, int n) {
+    auto raw = optional_uuid_array_arg(fcinfo, n);
+    if (!raw) {
+        throw AllocatorError(SqlState::InvalidParameter, "p_table_ids must not be NULL",
+                             ErrorDetail("null_argument").add("argument", std::string("p_table_ids")),
+                             "Pass an array of one or more table ids.");
+    }
+    return normalize_table_ids(*raw);
 }
 
 std::optional<std::string> optional_text_arg(FunctionCallInfo fcinfo, int n) {

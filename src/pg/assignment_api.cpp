@@ -14,21 +14,11 @@ namespace allocator::pg {
 
 namespace {
 
-std::vector<Uuid> required_table_ids(FunctionCallInfo fcinfo, int n) {
-    auto raw = optional_uuid_array_arg(fcinfo, n);
-    if (!raw) {
-        throw AllocatorError(SqlState::InvalidParameter, "p_table_ids must not be NULL",
-                             ErrorDetail("null_argument").add("argument", std::string("p_table_ids")),
-                             "Pass an array of one or more table ids.");
-    }
-    return normalize_table_ids(*raw);
-}
-
 Datum assign_tables(FunctionCallInfo fcinfo) {
     // Arguments first: nothing is read before they are all valid.
     const Uuid booking_id = required_uuid_arg(fcinfo, 0, "p_booking_id");
     AssignRequest request;
-    request.tables = required_table_ids(fcinfo, 1);
+    request.tables = required_table_ids_arg(fcinfo, 1);
     request.idempotency_key = idempotency_key_arg(fcinfo, 2);
     request.require_adjacency_argument = bool_arg(fcinfo, 3, false);
     request.assigned_by = optional_uuid_arg(fcinfo, 4);

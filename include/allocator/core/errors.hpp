@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "allocator/core/json_object.hpp"
 #include "allocator/core/uuid.hpp"
 
 namespace allocator {
@@ -32,12 +33,12 @@ public:
     ErrorDetail& add(const std::string& key, const std::string& value);
     ErrorDetail& add(const std::string& key, const Uuid& value);
     ErrorDetail& add(const std::string& key, long long value);
-    std::string to_json() const;
+    std::string to_json() const { return fields_.to_json(); }
     const std::string& reason() const { return reason_; }
 
 private:
     std::string reason_;
-    std::vector<std::pair<std::string, std::string>> fields_;  // key -> JSON-encoded value
+    JsonObject fields_;  // starts with "reason"
 };
 
 class AllocatorError : public std::runtime_error {
@@ -57,8 +58,5 @@ private:
     ErrorDetail detail_;
     std::string hint_;
 };
-
-// JSON string literal with escaping (quotes included).
-std::string json_quote(const std::string& text);
 
 }  // namespace allocator

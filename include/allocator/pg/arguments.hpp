@@ -16,6 +16,8 @@ std::optional<Uuid> optional_uuid_arg(FunctionCallInfo fcinfo, int n);
 // 22023 naming `name` when NULL.
 Uuid required_uuid_arg(FunctionCallInfo fcinfo, int n, const char* name);
 std::optional<std::vector<std::optional<Uuid>>> optional_uuid_array_arg(FunctionCallInfo fcinfo, int n);
+// p_table_ids: sorted and deduplicated; 22023 when NULL, empty, with a NULL element or too long.
+std::vector<Uuid> required_table_ids_arg(FunctionCallInfo fcinfo, int n);
 std::optional<std::string> optional_text_arg(FunctionCallInfo fcinfo, int n);
 bool bool_arg(FunctionCallInfo fcinfo, int n, bool when_null);
 std::optional<Timestamp> optional_timestamp_arg(FunctionCallInfo fcinfo, int n);

@@ -1,0 +1,43 @@
+#include "allocator/core/hold_rules.hpp"
+
+#include <string>
+
+#include "allocator/core/errors.hpp"
+
+namespace allocator {
+
+void check_hold_ttl(std::int64_t ttl_micros) {
+    if (ttl_micros >= kMinHoldTtlMicros && ttl_micros <= kMaxHoldTtlMicros) return;
+    throw AllocatorError(SqlState::InvalidParameter,
+                         "hold TTL must be between 10 seconds and 1 hour",
+                         ErrorDetail("ttl_out_of_range")
+                             .add("ttl_seconds", static_cast<long long>(ttl_micros / 1000000))
+                             .add("min_seconds", static_cast<long long>(kMinHoldTtlMicros / 1000000))
+                             .add("max_seconds", static_cast<long long>(kMaxHoldTtlMicros / 1000000)),
+                         "Pass p_ttl such as '3 minutes'. A hold's expiry is independent of the dining window.");
+}
+
+void throw_hold_not_found(const Uuid& hold_id) {
+    throw AllocatorError(SqlState::NotFound, "hold " + hold_id.to_string() + " does not exist",
+                         ErrorDetail("hold_not_found").add("hold_id", hold_id),
+                         "It may have been confirmed, released or swept after expiring; create a new hold.");
+}
+
+void check_hold_owner(const HoldRecord& hold, const Uuid& booking_id) {
+    if (hold.booking_id && *hold.booking_id == booking_id) return;
+    ErrorDetail detail("hold_not_owned");
+    detail.add("hold_id", hold.id).add("booking_id", booking_id);
+    if (hold.booking_id) detail.add("owner_booking_id", *hold.booking_id);
+    throw AllocatorError(SqlState::CheckViolation,
+                         "hold " + hold.id.to_string() + " does not belong to booking " + booking_id.to_string(),
+                         std::move(detail), "Pass the booking the hold was created for.");
+}
+
+void check_hold_live(const HoldRecord& hold) {
+    if (hold.live) return;
+    throw AllocatorError(SqlState::NotFound, "hold " + hold.id.to_string() + " has expired",
+                         ErrorDetail("hold_expired").add("hold_id", hold.id),
+                         "Create a new hold; an expired hold no longer reserves its tables.");
+}
+
+}  // namespace allocator

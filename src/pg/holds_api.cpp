@@ -1,0 +1,222 @@
+// SQL entry points of the hold lifecycle: create_table_hold, confirm_table_hold,
+// release_table_hold and sweep_expired_holds.
+//
+// Lock order, the same everywhere, so no two allocator calls wait on each other in a cycle:
+// booking allocator lock -> table allocator locks (sorted) -> hold row locks. A hold's row
+// lock is never held while waiting for an allocator lock; the sweeper takes only row locks,
+// with SKIP LOCKED, and so never waits at all.
+#include <algorithm>
+
+#include "allocator/core/allocation_rules.hpp"
+#include "allocator/core/errors.hpp"
+#include "allocator/core/hold_rules.hpp"
+#include "allocator/core/json_object.hpp"
+#include "allocator/pg/allocation_store.hpp"
+#include "allocator/pg/arguments.hpp"
+#include "allocator/pg/guard.hpp"
+#include "allocator/pg/results.hpp"
+#include "allocator/pg/spi.hpp"
+
+namespace allocator::pg {
+
+namespace {
+
+constexpr int kMaxSweepBatch = 10000;
+
+std::optional<HoldRecord> load_hold(const Uuid& hold_id, bool lock_row) {
+    Rows rows = execute(lock_row ? Statement::LoadHoldForUpdate : Statement::LoadHold, {Param::of(hold_id)});
+    if (rows.empty()) return std::nullopt;
+    Row r = rows[0];
+    HoldRecord hold;
+    hold.id = r.uuid(1);
+    hold.booking_id = r.optional_uuid(2);
+    hold.restaurant_id = r.uuid(3);
+    hold.zone_id = r.uuid(4);
+    hold.table_ids = r.uuid_array(5);
+    std::sort(hold.table_ids.begin(), hold.table_ids.end());
+    hold.window = Window{r.timestamp(6), r.timestamp(7)};
+    hold.live = r.boolean(8);
+    return hold;
+}
+
+std::int64_t interval_micros(const Interval* ttl) {
+    // Months count as 30 days, as PostgreSQL's own interval comparison does.
+    return ttl->time + (static_cast<std::int64_t>(ttl->day) + static_cast<std::int64_t>(ttl->month) * DAYS_PER_MONTH) *
+                           USECS_PER_DAY;
+}
+
+Datum hold_metadata_arg(FunctionCallInfo fcinfo, int n) {
+    if (PG_ARGISNULL(n)) return pg_call([] { return DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")); });
+    Datum metadata = PG_GETARG_DATUM(n);
+    const bool is_object = pg_call([&] { return static_cast<bool>(JB_ROOT_IS_OBJECT(DatumGetJsonbP(metadata))); });
+    if (!is_object) {
+        throw AllocatorError(SqlState::InvalidParameter, "p_metadata must be a JSON object",
+                             ErrorDetail("metadata_not_object"), "Pass an object such as '{\"source\": \"staff-app\"}'.");
+    }
+    return metadata;
+}
+
+// The just-inserted table_holds row (SPI result) as the function's composite result,
+// formed in the caller's memory context so it outlives SPI_finish.
+Datum hold_row_as_result(FunctionCallInfo fcinfo, MemoryContext result_context) {
+    HeapTuple source = SPI_tuptable->vals[0];
+    TupleDesc source_desc = SPI_tuptable->tupdesc;
+    return pg_call([&] {
+        TupleDesc result_desc;
+        if (get_call_result_type(fcinfo, nullptr, &result_desc) != TYPEFUNC_COMPOSITE)
+            elog(ERROR, "allocator: create_table_hold must return a row type");
+        if (result_desc->natts != source_desc->natts)
+            elog(ERROR, "allocator: table_holds has %d columns but the result has %d", source_desc->natts,
+                 result_desc->natts);
+        Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * source_desc->natts));
+        bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * source_desc->natts));
+        heap_deform_tuple(source, source_desc, values, nulls);
+        MemoryContext old = MemoryContextSwitchTo(result_context);
+        result_desc = BlessTupleDesc(result_desc);
+        HeapTuple result = heap_form_tuple(result_desc, values, nulls);
+        MemoryContextSwitchTo(old);
+        return HeapTupleGetDatum(result);
+    });
+}
+
+Datum create_hold(FunctionCallInfo fcinfo) {
+    const MemoryContext result_context = CurrentMemoryContext;
+    const Uuid booking_id = required_uuid_arg(fcinfo, 0, "p_booking_id");
+    const std::vector<Uuid> tables = required_table_ids_arg(fcinfo, 1);
+    if (PG_ARGISNULL(2)) check_hold_ttl(-1);
+    Datum ttl = PG_GETARG_DATUM(2);
+    check_hold_ttl(interval_micros(DatumGetIntervalP(ttl)));
+    const auto window_argument = explicit_window(optional_timestamp_arg(fcinfo, 3), optional_timestamp_arg(fcinfo, 4));
+    const std::optional<Uuid> created_by = optional_uuid_arg(fcinfo, 5);
+    const Datum metadata = hold_metadata_arg(fcinfo, 6);
+    const bool require_adjacency_argument = bool_arg(fcinfo, 7, false);
+
+    spi_connect();
+    LockBudget locks;
+    locks.lock_booking(booking_id);
+    const Booking booking = load_booking(booking_id);
+    check_booking_assignable(booking);
+    const Window window = window_argument.value_or(booking.window);
+    const Flags flags = load_flags();
+
+    // The same table rules as an assignment, over the held tables alone.
+    const std::vector<ExistingAssignment> none;
+    const std::vector<TableInfo> table_rows = load_tables(tables);
+    const bool adjacency_needed = tables.size() > 1 && (require_adjacency_argument || flags.require_adjacency);
+    const std::vector<AdjacencyEdge> edges = adjacency_needed ? load_edges(tables) : std::vector<AdjacencyEdge>{};
+    const Uuid zone = check_table_set(
+        TableSetCheck{booking, tables, none, table_rows, edges, flags, require_adjacency_argument});
+
+    locks.lock_tables(tables);
+    const std::vector<Uuid> expired = check_hold_conflicts(booking.id, window, load_occupants(tables, booking.id, window));
+    if (!expired.empty()) execute(Statement::DeleteHolds, {Param::of(expired), Param::of(std::string("create_table_hold"))});
+
+    execute(Statement::InsertHold,
+                            {Param::of(booking.id), Param::of(booking.restaurant_id), Param::of(zone), Param::of(tables),
+                             Param::of(window.start), Param::of(window.end), Param::of_datum(ttl), Param::of(created_by),
+                             Param::of_datum(metadata), Param::of(flags.allocations_dual_write)});
+    Datum result = hold_row_as_result(fcinfo, result_context);
+    spi_finish();
+    return result;
+}
+
+Datum confirm_hold(FunctionCallInfo fcinfo) {
+    const Uuid hold_id = required_uuid_arg(fcinfo, 0, "p_hold_id");
+    const Uuid booking_id = required_uuid_arg(fcinfo, 1, "p_booking_id");
+    AssignRequest request;
+    request.idempotency_key = idempotency_key_arg(fcinfo, 2);
+    request.assigned_by = optional_uuid_arg(fcinfo, 3);
+
+    spi_connect();
+    LockBudget locks;
+    locks.lock_booking(booking_id);
+    const Booking booking = load_booking(booking_id);
+    check_booking_assignable(booking);
+
+    std::optional<LedgerEntry> stored;
+    if (request.idempotency_key) stored = load_ledger(booking_id, *request.idempotency_key);
+    std::optional<HoldRecord> hold = load_hold(hold_id, false);
+    std::vector<AssignedRow> result;
+    if (!hold && stored) {
+        // This key already confirmed the hold: replay the stored result, write nothing.
+        result = load_assignment_result(booking_id, stored->table_ids);
+    } else {
+        if (!hold) throw_hold_not_found(hold_id);
+        check_hold_owner(*hold, booking_id);
+        if (stored) {
+            check_idempotent_replay(*stored, hold->table_ids, hold->window, *request.idempotency_key);
+            request.idempotency_key.reset();  // its ledger row exists already
+        }
+        check_hold_live(*hold);
+
+        // Tables first, then the hold's row: re-read it, since it may have been released
+        // or swept while we waited for the tables.
+        locks.lock_tables(hold->table_ids);
+        hold = load_hold(hold_id, true);
+        if (!hold) throw_hold_not_found(hold_id);
+        check_hold_live(*hold);
+
+        execute(Statement::DeleteHold,
+                {Param::of(hold_id), Param::of(std::string("hold.confirmed")),
+                 Param::of(JsonObject().add("confirmed_by", request.assigned_by).to_json())});
+        request.tables = hold->table_ids;
+        request.window = hold->window;
+        result = assign_locked(locks, booking, load_flags(), request);
+    }
+    spi_finish();
+    return_assignment_rows(fcinfo, result);
+    return static_cast<Datum>(0);
+}
+
+Datum release_hold(FunctionCallInfo fcinfo) {
+    const Uuid hold_id = required_uuid_arg(fcinfo, 0, "p_hold_id");
+    const std::optional<Uuid> booking_id = optional_uuid_arg(fcinfo, 1);
+
+    spi_connect();
+    const std::optional<HoldRecord> hold = load_hold(hold_id, true);
+    bool released = false;
+    if (hold) {
+        if (booking_id) check_hold_owner(*hold, *booking_id);
+        execute(Statement::DeleteHold,
+                {Param::of(hold_id), Param::of(std::string("hold.released")),
+                 Param::of(JsonObject().add("released_by_booking", booking_id).to_json())});
+        released = true;
+    }
+    spi_finish();
+    return BoolGetDatum(released);
+}
+
+Datum sweep_holds(FunctionCallInfo fcinfo) {
+    if (PG_ARGISNULL(0) || PG_GETARG_INT32(0) < 1 || PG_GETARG_INT32(0) > kMaxSweepBatch) {
+        throw AllocatorError(SqlState::InvalidParameter,
+                             "p_limit must be between 1 and " + std::to_string(kMaxSweepBatch),
+                             ErrorDetail("bad_limit").add("max", static_cast<long long>(kMaxSweepBatch)),
+                             "Sweep in short batches; pg_cron calls it again next minute.");
+    }
+    const int limit = PG_GETARG_INT32(0);
+    spi_connect();
+    Rows rows = execute(Statement::SweepExpiredHolds, {Param::of(limit)});
+    const long long swept = rows[0].bigint(1);
+    spi_finish();
+    return Int32GetDatum(static_cast<int32>(swept));
+}
+
+}  // namespace
+
+}  // namespace allocator::pg
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(create_table_hold);
+Datum create_table_hold(PG_FUNCTION_ARGS) { return allocator::pg::sql_entry(fcinfo, allocator::pg::create_hold); }
+
+PG_FUNCTION_INFO_V1(confirm_table_hold);
+Datum confirm_table_hold(PG_FUNCTION_ARGS) { return allocator::pg::sql_entry(fcinfo, allocator::pg::confirm_hold); }
+
+PG_FUNCTION_INFO_V1(release_table_hold);
+Datum release_table_hold(PG_FUNCTION_ARGS) { return allocator::pg::sql_entry(fcinfo, allocator::pg::release_hold); }
+
+PG_FUNCTION_INFO_V1(sweep_expired_holds);
+Datum sweep_expired_holds(PG_FUNCTION_ARGS) { return allocator::pg::sql_entry(fcinfo, allocator::pg::sweep_holds); }
+
+}  // extern "C"
