@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything the build, the demo and the tests need, from Debian's repositories
-# (and node-postgres from npm). Safe to run again: it installs only what is missing.
+# Installs everything the build and the demo need from Debian's repositories; with
+# --with-node also Node.js and node-postgres (from npm) for the client tests.
+# Safe to run again: it installs only what is missing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -10,8 +11,12 @@ packages=(
     postgresql-15-cron
     libboost-dev libgtest-dev googletest
 )
-command -v node >/dev/null 2>&1 || packages+=(nodejs)
-command -v npm >/dev/null 2>&1 || packages+=(npm)
+with_node=false
+[ "${1:-}" = "--with-node" ] && with_node=true
+if $with_node; then
+    command -v node >/dev/null 2>&1 || packages+=(nodejs)
+    command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,7 +29,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ ! -d "$ROOT/test/client/node_modules/pg" ]; then
+if $with_node && [ ! -d "$ROOT/test/client/node_modules/pg" ]; then
     say "installing node-postgres for the client tests"
     (cd "$ROOT/test/client" && npm ci --no-audit --no-fund --loglevel=error)
 fi

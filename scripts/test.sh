@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib.sh"
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(unit regress isolation client cron)
 
-bash "$ROOT/scripts/install-deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
+bash "$ROOT/scripts/install-deps.sh" --with-node || { echo "0 passed, 1 failed"; exit 1; }
 bash "$ROOT/scripts/build.sh" || { echo "0 passed, 1 failed"; exit 1; }
 
 total_passed=0

@@ -67,8 +67,11 @@ void check_booking_assignable(const Booking& booking) {
 void check_idempotent_replay(const LedgerEntry& stored, const std::vector<Uuid>& tables,
                              const Window& window, const std::string& key) {
     if (stored.table_ids == tables && stored.window == window) return;
+    const bool tables_differ = stored.table_ids != tables;
+    const bool window_differs = stored.window != window;
     ErrorDetail detail("idempotency_mismatch");
     detail.add("idempotency_key", key)
+        .add("differs_in", tables_differ && window_differs ? "tables and window" : tables_differ ? "tables" : "window")
         .add("stored_window", stored.window.to_string())
         .add("requested_window", window.to_string())
         .add("stored_table_count", static_cast<long long>(stored.table_ids.size()))
