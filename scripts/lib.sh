@@ -56,6 +56,8 @@ start_cluster() {
             echo "unix_socket_directories = '$data'"
             echo "shared_preload_libraries = 'pg_cron'"
             echo "cron.database_name = 'postgres'"
+            # pg_cron connects back over libpq: through our socket, not TCP localhost.
+            echo "cron.host = '$data'"
             echo "max_connections = 100"
             for line in "$@"; do echo "$line"; done
         } | as_postgres tee -a "$data/postgresql.conf" >/dev/null
