@@ -29,7 +29,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 say "starting PostgreSQL $PG_MAJOR in $DATA (port $PORT)"
-start_cluster "$DATA" "$PORT" "cron.database_name = '$DB'" "timezone = 'UTC'"
+start_cluster "$DATA" "$PORT" "cron.database_name = '$DB'" "allocator.database_name = '$DB'" "timezone = 'UTC'"
 
 say "creating database $DB with allocator, pg_cron and a sample restaurant"
 cluster_psql "$DATA" "$PORT" -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"

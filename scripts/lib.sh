@@ -42,7 +42,7 @@ count_regress_results() {
 
 # start_cluster DATADIR PORT [EXTRA_CONF_LINES...]
 # initdb (trust auth on local sockets only) and start a private PostgreSQL 15 with pg_cron
-# preloaded; its socket lives in DATADIR. DATADIR's parent must be writable by postgres.
+# and allocator (conflict telemetry) preloaded; its socket lives in DATADIR. DATADIR's parent must be writable by postgres.
 start_cluster() {
     local data=$1 port=$2
     shift 2
@@ -54,8 +54,9 @@ start_cluster() {
             echo "port = $port"
             echo "listen_addresses = ''"
             echo "unix_socket_directories = '$data'"
-            echo "shared_preload_libraries = 'pg_cron'"
+            echo "shared_preload_libraries = 'pg_cron,allocator'"
             echo "cron.database_name = 'postgres'"
+            echo "allocator.database_name = 'postgres'"
             # pg_cron connects back over libpq: through our socket, not TCP localhost.
             echo "cron.host = '$data'"
             echo "max_connections = 100"

@@ -41,8 +41,14 @@ void capture_current_exception(PendingError& pending) noexcept {
     }
 }
 
-void raise_pending(const PendingError& pending) {
-    if (pending.postgres) ReThrowError(pending.postgres);
+void raise_pending(const PendingError& pending, const EntryPoint& entry, FunctionCallInfo fcinfo) {
+    if (pending.postgres) {
+        // e.g. 23P01 from an exclusion constraint, the backstop behind our own checks
+        const ErrorData* e = pending.postgres;
+        telemetry_record_failure(entry, fcinfo, e->sqlerrcode, e->message, e->detail, e->hint);
+        ReThrowError(pending.postgres);
+    }
+    telemetry_record_failure(entry, fcinfo, pending.sqlstate, pending.message, pending.detail, pending.hint);
     ereport(ERROR, (errcode(pending.sqlstate), errmsg("%s", pending.message),
                     pending.detail ? errdetail("%s", pending.detail) : 0,
                     pending.hint ? errhint("%s", pending.hint) : 0));

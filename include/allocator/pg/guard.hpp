@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "allocator/pg/postgres.hpp"
+#include "allocator/pg/telemetry.hpp"
 
 namespace allocator::pg {
 
@@ -72,17 +73,18 @@ struct PendingError {
 };
 
 void capture_current_exception(PendingError& pending) noexcept;
-[[noreturn]] void raise_pending(const PendingError& pending);
+// Records conflicts and lock timeouts for telemetry, then raises the error.
+[[noreturn]] void raise_pending(const PendingError& pending, const EntryPoint& entry, FunctionCallInfo fcinfo);
 
 template <typename Body>
-Datum sql_entry(FunctionCallInfo fcinfo, Body&& body) {
+Datum sql_entry(FunctionCallInfo fcinfo, const EntryPoint& entry, Body&& body) {
     PendingError pending;
     try {
         return body(fcinfo);
     } catch (...) {
         capture_current_exception(pending);
     }
-    raise_pending(pending);
+    raise_pending(pending, entry, fcinfo);
 }
 
 }  // namespace allocator::pg

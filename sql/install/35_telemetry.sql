@@ -1,0 +1,62 @@
+
+------------------------------------------------------------------------------------------
+-- Conflict telemetry (needs allocator in shared_preload_libraries)
+------------------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.allocator_telemetry_stats(
+    OUT preloaded boolean,
+    OUT conflicts_recorded bigint,
+    OUT events_written bigint,
+    OUT insert_failures bigint,
+    OUT recent_insert_failures bigint,
+    OUT last_failure_at timestamptz,
+    OUT last_failure_message text,
+    OUT pending integer)
+RETURNS record
+LANGUAGE c VOLATILE SECURITY DEFINER SET search_path = @extschema@, pg_temp
+AS 'MODULE_PATHNAME', 'allocator_telemetry_stats';
+COMMENT ON FUNCTION @extschema@.allocator_telemetry_stats() IS
+    'Conflict telemetry since server start: conflicts and lock timeouts recorded, events written by the '
+    'telemetry worker, insert failures (all, and in the last 5 minutes), queue length. preloaded is false '
+    'when allocator is not in shared_preload_libraries (then nothing is recorded).';
+
+-- Called by the telemetry worker in its own transaction: the caller's transaction, in
+-- which the conflict happened, has rolled back.
+CREATE FUNCTION @extschema@.record_conflict_event(
+    p_occurred_at timestamptz,
+    p_function    text,
+    p_booking_id  uuid,
+    p_code        text,
+    p_message     text,
+    p_detail      text,
+    p_hint        text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = @extschema@, pg_temp AS $$
+DECLARE
+    detail jsonb;
+BEGIN
+    BEGIN
+        detail := p_detail::jsonb;   -- our errors carry JSON; PostgreSQL's own are plain text
+    EXCEPTION WHEN invalid_text_representation THEN
+        detail := pg_catalog.to_jsonb(p_detail);
+    END;
+    INSERT INTO @extschema@.observability_events
+        (created_at, source, event_type, severity, restaurant_id, booking_id, context)
+    SELECT p_occurred_at,
+           CASE WHEN p_function = 'create_table_hold' THEN 'capacity.hold' ELSE 'capacity.selector' END,
+           CASE WHEN p_function = 'create_table_hold' THEN 'hold.conflict' ELSE 'capacity.selector.assignment' END,
+           'warning',
+           (SELECT b.restaurant_id FROM @extschema@.bookings b WHERE b.id = p_booking_id),
+           p_booking_id,
+           pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+               'function', p_function,
+               'table_id', detail->>'table_id',
+               'conflicting_booking_id', detail->>'conflicting_booking_id',
+               'hold_id', detail->>'hold_id',
+               'error', pg_catalog.jsonb_build_object('code', p_code, 'message', p_message,
+                                                      'detail', detail, 'hint', p_hint)));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.record_conflict_event(timestamptz, text, uuid, text, text, text, text) IS
+    'Internal: writes one conflict or lock-timeout event (capacity.selector.assignment or hold.conflict) '
+    'for the telemetry worker.';
