@@ -5,13 +5,13 @@
 #   regress    pg_regress: the SQL API, every error of the contract, the runbook
 #   isolation  pg_isolation_regress: every race, each ending in an invariant check
 #   client     node-postgres: many concurrent clients racing for one table
-#   cron       a real pg_cron run of the hold sweeper
+#   server     a real preloaded server: pg_cron runs the sweeper, conflict telemetry
 # Run one layer with: bash scripts/test.sh regress
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(unit regress isolation client cron)
+[ ${#stages[@]} -gt 0 ] || stages=(unit regress isolation client server)
 
 bash "$ROOT/scripts/install-deps.sh" --with-node || { echo "0 passed, 1 failed"; exit 1; }
 bash "$ROOT/scripts/build.sh" || { echo "0 passed, 1 failed"; exit 1; }

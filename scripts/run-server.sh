@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# What needs a real, preloaded server (pg_cron and allocator in shared_preload_libraries):
+#  - the hold sweeper under pg_cron: scheduled every minute with expired holds waiting;
+#    passes when pg_cron's own run has swept them (bounded wait, 150 s) and
+#    cron.job_run_details shows success;
+#  - conflict telemetry: conflicts and lock timeouts, rolled back in the caller, still reach
+#    observability_events through the telemetry worker, and the runbook's query shows them.
+# Prints "PASSED FAILED" as its last line.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+
+work=$(make_workdir server)
+data="$work/data"
+port=5470
+trap 'stop_cluster "$data"' EXIT
+start_cluster "$data" "$port" "cron.database_name = 'postgres'" || { echo "0 1"; exit 0; }
+sql() { cluster_psql "$data" "$port" -d postgres -At "$@"; }
+
+passed=0 failed=0
+check() {  # check NAME EXPECTED ACTUAL
+    if [ "$2" = "$3" ]; then echo "ok - $1"; passed=$((passed + 1));
+    else echo "not ok - $1: expected '$2', got '$3'"; failed=$((failed + 1)); fi
+}
+
+setup=$(sql -f "$work/test/cron/sweeper_run.sql" 2>&1)
+echo "$setup"
+check "three expired holds wait for the sweeper" 3 "$(sql -c "SELECT count(*) FROM table_holds WHERE expires_at < now()")"
+
+deadline=$((SECONDS + 150))
+while [ $SECONDS -lt $deadline ]; do
+    runs=$(sql -c "SELECT count(*) FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+                    WHERE j.jobname = 'allocator-hold-sweeper' AND d.status = 'succeeded'")
+    [ "${runs:-0}" -ge 1 ] && break
+    sleep 5
+done
+echo "waited $((SECONDS)) s for pg_cron"
+
+check "pg_cron ran the sweeper and recorded success" t \
+    "$(sql -c "SELECT count(*) >= 1 FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+                WHERE j.jobname = 'allocator-hold-sweeper' AND d.status = 'succeeded'")"
+check "no failed sweeper run" 0 \
+    "$(sql -c "SELECT count(*) FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+                WHERE j.jobname = 'allocator-hold-sweeper' AND d.status = 'failed'")"
+check "the backlog query is empty after the run" 0 "$(sql -c "SELECT count(*) FROM table_holds WHERE expires_at < now()")"
+check "the live hold survived" 1 "$(sql -c "SELECT count(*) FROM table_holds WHERE expires_at > now()")"
+check "one hold.expired event per swept hold, from the sweeper" 3 \
+    "$(sql -c "SELECT count(*) FROM observability_events WHERE source = 'capacity.hold'
+                AND event_type = 'hold.expired' AND context->>'removed_by' = 'sweep_expired_holds'")"
+check "swept holds left no member or mirror rows" "0 0" \
+    "$(sql -F ' ' -c "SELECT (SELECT count(*) FROM table_hold_members m WHERE NOT EXISTS (SELECT FROM table_holds h WHERE h.id = m.hold_id)),
+                             (SELECT count(*) FROM allocations WHERE resource_type = 'hold' AND hold_id IS NULL)")"
+check "the live hold keeps its mirror row" 1 "$(sql -c "SELECT count(*) FROM allocations WHERE resource_type = 'hold'")"
+check "unschedule removes the job" t "$(sql -c "SELECT unschedule_hold_sweeper()")"
+check "no job is left" 0 "$(sql -c "SELECT count(*) FROM cron.job")"
+
+# ---- conflict telemetry ----
+sql -q -c "SELECT count(*) FROM assign_tables_atomic_v2('0000000c-0000-4000-8000-000000000001',
+               ARRAY['0000000b-0000-4000-8000-000000000001']::uuid[])" >/dev/null
+for i in $(seq 1 11); do
+    sql -c "SELECT * FROM assign_tables_atomic_v2('0000000c-0000-4000-8000-000000000002',
+               ARRAY['0000000b-0000-4000-8000-000000000001']::uuid[])" >/dev/null 2>&1
+done
+# A lock timeout: one session holds table 2's allocator lock while another gives up after 100 ms.
+cluster_psql "$data" "$port" -d postgres -q -c "BEGIN" \
+    -c "SELECT count(*) FROM assign_tables_atomic_v2('0000000c-0000-4000-8000-000000000003', ARRAY['0000000b-0000-4000-8000-000000000002']::uuid[])" \
+    -c "SELECT pg_sleep(3)" -c "ROLLBACK" >/dev/null 2>&1 &
+holder=$!
+sleep 1
+sql -c "SET allocator.lock_timeout = '100ms'" -c "SELECT * FROM assign_tables_atomic_v2('0000000c-0000-4000-8000-000000000002',
+           ARRAY['0000000b-0000-4000-8000-000000000002']::uuid[])" >/dev/null 2>&1
+wait $holder
+
+conflicts=0
+for _ in $(seq 1 20); do
+    conflicts=$(sql -c "SELECT count(*) FROM observability_events WHERE context->'error'->>'code' = '23P01'")
+    timeouts=$(sql -c "SELECT count(*) FROM observability_events WHERE context->'error'->>'code' = '55P03'")
+    [ "$conflicts" -ge 11 ] && [ "$timeouts" -ge 1 ] && break
+    sleep 0.5
+done
+check "11 rolled-back conflicts reached observability_events" 11 "$conflicts"
+check "the lock timeout reached observability_events" 1 "$timeouts"
+check "the runbook's 'Recent RPC conflicts' query lists them with their message" "12|12" \
+    "$(sql -c "SELECT count(*), count(message) FROM (
+                 select created_at, context->'error'->>'message' as message
+                 from observability_events
+                 where source = 'capacity.selector'
+                   and event_type = 'capacity.selector.assignment'
+                   and context->'error' is not null
+                 order by created_at desc
+                 limit 20) recent")"
+check "events name the table, the other booking and the restaurant" t \
+    "$(sql -c "SELECT bool_and(context->>'table_id' = '0000000b-0000-4000-8000-000000000001'
+                        AND context->>'conflicting_booking_id' = '0000000c-0000-4000-8000-000000000001'
+                        AND restaurant_id = '00000001-0000-4000-8000-000000000001')
+                 FROM observability_events WHERE context->'error'->>'code' = '23P01'")"
+check "telemetry stats: preloaded, 12 recorded, 12 written, no failures" "t|12|12|0" \
+    "$(sql -c "SELECT preloaded, conflicts_recorded, events_written, insert_failures FROM allocator_telemetry_stats()")"
+
+if [ "$failed" -gt 0 ]; then
+    echo "---- cron.job_run_details ----"; sql -c "SELECT status, return_message FROM cron.job_run_details"
+    echo "---- server log (tail) ----"; tail -30 "$data/server.log"
+fi
+echo "$passed $failed"
