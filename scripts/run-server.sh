@@ -96,6 +96,31 @@ check "events name the table, the other booking and the restaurant" t \
 check "telemetry stats: preloaded, 12 recorded, 12 written, no failures" "t|12|12|0" \
     "$(sql -c "SELECT preloaded, conflicts_recorded, events_written, insert_failures FROM allocator_telemetry_stats()")"
 
+# ---- pg_dump keeps the allocator's rows (pg_extension_config_dump) ----
+dump_db() { cluster_psql "$data" "$port" -d "$1" -At "${@:2}"; }
+state_of() {
+    dump_db "$1" -c "SELECT (SELECT count(*) FROM booking_table_assignments) || ' ' || (SELECT count(*) FROM table_holds)
+                     || ' ' || (SELECT count(*) FROM allocations) || ' ' || (SELECT count(*) FROM booking_assignment_idempotency)
+                     || ' ' || (SELECT count(*) FROM observability_events)
+                     || ' ' || (SELECT string_agg(name || '=' || enabled, ',' ORDER BY name) FROM allocator_flags)"
+}
+sql -q -c "CREATE DATABASE dumped" -c "CREATE DATABASE restored"
+dump_db dumped -q -c "CREATE EXTENSION allocator CASCADE" >/dev/null 2>&1
+dump_db dumped -q -f "$work/test/fixtures/restaurant.sql"
+dump_db dumped -q -c "SELECT fixture_reset()" \
+    -c "SELECT count(*) FROM assign_tables_atomic_v2(b(3), ARRAY[t(2), t(3)], 'k-dump')" \
+    -c "SELECT count(*) FROM create_table_hold(b(1), ARRAY[t(1)], '1 hour')" \
+    -c "UPDATE allocator_flags SET enabled = true, reason = 'dump test' WHERE name = 'require_adjacency'" >/dev/null
+as_postgres "$PG_BINDIR/pg_dump" -h "$data" -p "$port" -U postgres dumped >"$work/dumped.sql"
+restore_errors=$(cluster_psql "$data" "$port" -d restored -q -v ON_ERROR_STOP=0 -f "$work/dumped.sql" 2>&1 | grep -c ERROR || true)
+check "pg_dump | psql restores without an error" 0 "$restore_errors"
+check "the dumped database holds 2 assignments, 1 hold, 4 mirror rows, 1 ledger row, 1 event, adjacency on" \
+    "2 1 4 1 1 allocations_dual_write=true,capacity_check=true,merges_enabled=true,require_adjacency=true" "$(state_of dumped)"
+check "restored rows and flags equal the original" "$(state_of dumped)" "$(state_of restored)"
+check "the restored copy still refuses a double booking" 23P01 \
+    "$(dump_db restored -c "DO \$\$ BEGIN PERFORM assign_tables_atomic_v2(b(1), ARRAY[t(2)]); RAISE NOTICE 'none';
+                         EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$" 2>&1 | sed -n 's/.*NOTICE:  //p')"
+
 if [ "$failed" -gt 0 ]; then
     echo "---- cron.job_run_details ----"; sql -c "SELECT status, return_message FROM cron.job_run_details"
     echo "---- server log (tail) ----"; tail -30 "$data/server.log"
