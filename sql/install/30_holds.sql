@@ -95,8 +95,16 @@ BEGIN
      WHERE e.extname = 'allocator';
     -- cron.schedule with a job name replaces that job's schedule, so calling this again is safe.
     -- Dynamic SQL so the extension installs and works without pg_cron.
-    EXECUTE 'SELECT cron.schedule($1, $2, $3)'
-       INTO job_id USING @extschema@.hold_sweeper_job_name(), p_schedule, command;
+    BEGIN
+        EXECUTE 'SELECT cron.schedule($1, $2, $3)'
+           INTO job_id USING @extschema@.hold_sweeper_job_name(), p_schedule, command;
+    EXCEPTION WHEN invalid_parameter_value THEN
+        -- pg_cron's own message, in our error contract (JSON DETAIL and a HINT)
+        RAISE EXCEPTION 'invalid sweeper schedule ''%'': %', p_schedule, SQLERRM
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.json_build_object('reason', 'bad_schedule', 'schedule', p_schedule)::text,
+                  HINT = 'Use five cron fields; pg_cron 1.4 runs at most once a minute: ''* * * * *''.';
+    END;
     RETURN job_id;
 END
 $$;

@@ -178,8 +178,11 @@ void drain_ring() {
 void telemetry_define_settings() {
     DefineCustomStringVariable("allocator.database_name",
                                "Database in which the telemetry worker records conflict events.",
-                               "Only read at server start; allocator must be in shared_preload_libraries.",
-                               &telemetry_database_name, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+                               "Read when the worker starts (server start); allocator must be in "
+                               "shared_preload_libraries.",
+                               // PGC_SIGHUP, not PGC_POSTMASTER: that context can only be defined while
+                               // preloading, and this library is also loaded on demand.
+                               &telemetry_database_name, "postgres", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 }
 
 void telemetry_register_preloaded() {
