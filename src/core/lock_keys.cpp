@@ -20,12 +20,22 @@ std::uint64_t lock_key(const Uuid& id) {
     return h;
 }
 
+std::vector<LockTarget> lock_order(const std::vector<Uuid>& ids) {
+    std::vector<LockTarget> targets;
+    targets.reserve(ids.size());
+    for (const Uuid& id : ids) targets.push_back({lock_key(id), id});
+    std::sort(targets.begin(), targets.end(), [](const LockTarget& a, const LockTarget& b) {
+        return a.key != b.key ? a.key < b.key : a.id < b.id;
+    });
+    targets.erase(std::unique(targets.begin(), targets.end(),
+                              [](const LockTarget& a, const LockTarget& b) { return a.key == b.key; }),
+                  targets.end());
+    return targets;
+}
+
 std::vector<std::uint64_t> sorted_lock_keys(const std::vector<Uuid>& ids) {
     std::vector<std::uint64_t> keys;
-    keys.reserve(ids.size());
-    for (const Uuid& id : ids) keys.push_back(lock_key(id));
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    for (const LockTarget& t : lock_order(ids)) keys.push_back(t.key);
     return keys;
 }
 

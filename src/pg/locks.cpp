@@ -1,6 +1,5 @@
 #include "allocator/pg/locks.hpp"
 
-#include <algorithm>
 #include <utility>
 
 #include "allocator/core/errors.hpp"
@@ -16,15 +15,7 @@ LockBudget::LockBudget() : started_at_(GetCurrentTimestamp()) {}
 void LockBudget::lock_booking(const Uuid& booking_id) { acquire(kBookingLockSpace, booking_id, "booking"); }
 
 void LockBudget::lock_tables(const std::vector<Uuid>& table_ids) {
-    // The one global order: by lock key. Equal keys (a hash collision) lock once.
-    std::vector<std::pair<std::uint64_t, Uuid>> ordered;
-    ordered.reserve(table_ids.size());
-    for (const Uuid& id : table_ids) ordered.emplace_back(lock_key(id), id);
-    std::sort(ordered.begin(), ordered.end());
-    for (std::size_t i = 0; i < ordered.size(); ++i) {
-        if (i > 0 && ordered[i].first == ordered[i - 1].first) continue;
-        acquire(kTableLockSpace, ordered[i].second, "table");
-    }
+    for (const LockTarget& target : lock_order(table_ids)) acquire(kTableLockSpace, target.id, "table");
 }
 
 void LockBudget::acquire(int lock_space, const Uuid& id, const char* what) {

@@ -12,8 +12,17 @@ namespace allocator {
 // common, e.g. time-ordered uuids).
 std::uint64_t lock_key(const Uuid& id);
 
-// Lock keys for a set of tables in the one global order every allocator call uses, so two
-// calls can never wait on each other in a cycle. Duplicates (hash collisions) are removed.
+struct LockTarget {
+    std::uint64_t key;
+    Uuid id;  // the object locked, for error messages
+};
+
+// The one global order every allocator call takes its table locks in (by key), so two
+// calls can never wait on each other in a cycle. A key shared by two ids (a hash
+// collision) appears once.
+std::vector<LockTarget> lock_order(const std::vector<Uuid>& ids);
+
+// Just the keys of lock_order(ids).
 std::vector<std::uint64_t> sorted_lock_keys(const std::vector<Uuid>& ids);
 
 }  // namespace allocator
