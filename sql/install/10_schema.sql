@@ -54,7 +54,8 @@ DECLARE
 BEGIN
     SELECT zone_id INTO zone_a FROM @extschema@.table_inventory WHERE id = NEW.table_a;
     SELECT zone_id INTO zone_b FROM @extschema@.table_inventory WHERE id = NEW.table_b;
-    IF zone_a IS DISTINCT FROM zone_b THEN
+    -- A missing table is left to the foreign keys (23503), which run after this trigger.
+    IF zone_a <> zone_b THEN
         RAISE EXCEPTION 'tables % and % are in different zones and cannot be adjacent', NEW.table_a, NEW.table_b
             USING ERRCODE = '23514',
                   DETAIL = pg_catalog.json_build_object('reason', 'adjacency_across_zones',
@@ -80,7 +81,8 @@ CREATE TABLE @extschema@.bookings (
     status           text NOT NULL DEFAULT 'pending'
                      CHECK (status IN ('pending', 'confirmed', 'checked_in', 'completed', 'cancelled', 'no_show')),
     assigned_zone_id uuid REFERENCES @extschema@.zones (id),
-    CONSTRAINT bookings_window_not_empty CHECK (start_at < end_at)
+    CONSTRAINT bookings_window_not_empty CHECK (start_at < end_at),
+    CONSTRAINT bookings_window_finite CHECK (pg_catalog.isfinite(start_at) AND pg_catalog.isfinite(end_at))
 );
 CREATE INDEX bookings_restaurant_window_idx ON @extschema@.bookings (restaurant_id, start_at);
 COMMENT ON TABLE @extschema@.bookings IS

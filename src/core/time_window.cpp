@@ -63,6 +63,12 @@ std::optional<Window> explicit_window(std::optional<Timestamp> start, std::optio
                              ErrorDetail("window_incomplete"),
                              "Pass both ends of the window, or neither to use the booking's own.");
     }
+    if (*start == kNegativeInfinity || *start == kPositiveInfinity || *end == kNegativeInfinity ||
+        *end == kPositiveInfinity) {
+        throw AllocatorError(SqlState::InvalidParameter, "window ends must be finite timestamps",
+                             ErrorDetail("window_not_finite"),
+                             "A table is seated for a bounded time; pass real start and end times.");
+    }
     if (*start >= *end) {
         throw AllocatorError(SqlState::InvalidParameter,
                              "window start must be before its end",

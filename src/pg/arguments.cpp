@@ -26,6 +26,11 @@ std::optional<std::vector<std::optional<Uuid>>> optional_uuid_array_arg(Function
     if (PG_ARGISNULL(n)) return std::nullopt;
     Datum d = PG_GETARG_DATUM(n);
     ArrayType* array = pg_call([&] { return DatumGetArrayTypeP(d); });
+    if (ARR_NDIM(array) > 1) {
+        throw AllocatorError(SqlState::InvalidParameter, "table id arrays must be one-dimensional",
+                             ErrorDetail("not_one_dimensional").add("dimensions", static_cast<long long>(ARR_NDIM(array))),
+                             "Pass a flat array such as ARRAY['<table-id>', '<table-id>']::uuid[].");
+    }
     return uuid_array_elements(array);
 }
 

@@ -67,6 +67,7 @@ Datum unassign_tables(FunctionCallInfo fcinfo) {
         locks.lock_tables(doomed);
         Rows rows = execute(Statement::DeleteAssignments, {Param::of(booking_id), Param::of(doomed)});
         for (uint64 i = 0; i < rows.size(); ++i) removed.push_back(rows[i].uuid(1));
+        execute(Statement::DissolveSingleTableMergeGroups, {Param::of(booking_id)});
         execute(Statement::DeleteOrphanMergeGroups, {Param::of(booking_id)});
     }
     execute(Statement::ClearZonePinIfUnassigned, {Param::of(booking_id)});

@@ -57,8 +57,9 @@ void LockBudget::acquire(int lock_space, const Uuid& id, const char* what) {
                              "could not lock " + subject + " within allocator.lock_timeout (" +
                                  std::to_string(allocator_lock_timeout_ms) + " ms)",
                              std::move(detail),
-                             "Another allocator call holds it; retry. Blockers: select * from pg_locks "
-                             "where locktype = 'advisory' and objsubid in (41232, 41233) and not granted.");
+                             "Another allocator call holds it; retry. Allocator locks and their holders: "
+                             "select pid, granted, objsubid from pg_locks where locktype = 'advisory' "
+                             "and objsubid in (21001, 21002).");
     }
 }
 

@@ -57,9 +57,17 @@ Rows execute(Statement statement, std::initializer_list<Param> params) {
         ++i;
     }
     nulls[i] = '\0';
-    // read_only = false: every statement takes a fresh snapshot, so rows committed by a
-    // transaction we just waited for (on an allocator lock) are visible to the checks.
-    int rc = pg_call([&] { return SPI_execute_plan(plan, values.data(), nulls.data(), false, 0); });
+    // The checks must see what other transactions committed while we waited for our locks.
+    // Under READ COMMITTED every statement takes a fresh snapshot anyway (read_only = false);
+    // under REPEATABLE READ / SERIALIZABLE the transaction's snapshot is older than our locks,
+    // so the reads (the Load* statements) use the latest snapshot instead, as PostgreSQL's
+    // own foreign-key checks do. Writes keep the transaction's snapshot.
+    const bool read_latest = IsolationUsesXactSnapshot() && std::strncmp(def.name, "Load", 4) == 0;
+    int rc = pg_call([&] {
+        return read_latest ? SPI_execute_snapshot(plan, values.data(), nulls.data(), GetLatestSnapshot(),
+                                                  InvalidSnapshot, false, true, 0)
+                           : SPI_execute_plan(plan, values.data(), nulls.data(), false, 0);
+    });
     if (rc < 0) throw std::runtime_error(std::string("SPI_execute_plan failed for ") + def.name);
     return Rows(SPI_tuptable, SPI_processed);
 }
@@ -80,12 +88,7 @@ std::vector<std::optional<Uuid>> uuid_array_elements(ArrayType* array) {
     Datum* elements = nullptr;
     bool* nulls = nullptr;
     int count = 0;
-    pg_call([&] {
-        if (ARR_NDIM(array) > 1)
-            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("table id arrays must be one-dimensional")));
-        deconstruct_array(array, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR, &elements, &nulls, &count);
-    });
+    pg_call([&] { deconstruct_array(array, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR, &elements, &nulls, &count); });
     std::vector<std::optional<Uuid>> out;
     out.reserve(count);
     for (int i = 0; i < count; ++i) {

@@ -117,6 +117,14 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
      "select table_id from removed order by table_id",
      2, {U, UA}},
 
+    // A merge group left with one table is no merge any more.
+    {"DissolveSingleTableMergeGroups",
+     "update booking_table_assignments a set merge_group_id = null "
+     "where a.booking_id = $1 and a.merge_group_id is not null "
+     "and not exists (select 1 from booking_table_assignments o where o.booking_id = $1 "
+     "                and o.merge_group_id = a.merge_group_id and o.id <> a.id)",
+     1, {U}},
+
     {"DeleteOrphanMergeGroups",
      "delete from allocations g where g.booking_id = $1 and g.resource_type = 'merge_group' "
      "and not exists (select 1 from booking_table_assignments a "

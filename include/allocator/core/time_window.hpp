@@ -11,6 +11,10 @@ namespace allocator {
 // TimestampTz, so values cross the boundary unchanged and no time zone is involved.
 using Timestamp = std::int64_t;
 
+// PostgreSQL's '-infinity' and 'infinity' timestamps.
+constexpr Timestamp kNegativeInfinity = INT64_MIN;
+constexpr Timestamp kPositiveInfinity = INT64_MAX;
+
 struct Window {
     Timestamp start = 0;
     Timestamp end = 0;
@@ -28,7 +32,7 @@ struct Window {
 // ISO 8601 in UTC with a trailing Z.
 std::string format_timestamp(Timestamp ts);
 
-// Argument check for an optional explicit window: both ends or neither, start < end.
+// Argument check for an optional explicit window: both ends or neither, both finite, start < end.
 // Throws 22023. Returns nullopt when neither end is given (the booking's window applies).
 std::optional<Window> explicit_window(std::optional<Timestamp> start, std::optional<Timestamp> end);
 

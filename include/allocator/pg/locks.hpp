@@ -11,9 +11,10 @@
 namespace allocator::pg {
 
 // locktag_field4 values of our advisory locks: pg_locks shows them as locktype 'advisory'
-// with objsubid 41232 (bookings) or 41233 (tables); pg_advisory_* use 1 and 2.
-constexpr int kBookingLockSpace = 0xA110;
-constexpr int kTableLockSpace = 0xA111;
+// with objsubid 21001 (bookings) or 21002 (tables); pg_advisory_* use 1 and 2. Below 32768
+// because pg_locks.objsubid is an int2 and larger values would read back negative.
+constexpr int kBookingLockSpace = 21001;
+constexpr int kTableLockSpace = 21002;
 
 // allocator.lock_timeout in milliseconds (GUC, defined in module.cpp).
 extern int allocator_lock_timeout_ms;

@@ -28,6 +28,7 @@ enum class Statement : int {
     PinZone,
     LoadAssignmentResult,
     DeleteAssignments,
+    DissolveSingleTableMergeGroups,
     DeleteOrphanMergeGroups,
     ClearZonePinIfUnassigned,
     DeleteHolds,

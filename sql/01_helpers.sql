@@ -1,0 +1,145 @@
+-- Helpers every later suite uses (suites run in name order in one database).
+--
+--   try(stmt)         runs stmt; 'ok', or 'SQLSTATE reason' where reason is DETAIL's JSON
+--                     "reason" (an error whose DETAIL is not a JSON object says so, so a
+--                     broken error contract shows up as a diff)
+--   try_state(stmt)   for errors raised by PostgreSQL itself (constraints): 'ok', or
+--                     'SQLSTATE constraint_name' (their DETAIL holds row values, not JSON)
+--   try_detail(stmt)  the DETAIL of stmt's error as jsonb (NULL if it succeeded)
+--   bn(uuid) / tn(uuid) / hn(uuid) / utc(ts)
+--                     readable booking, table, hold and UTC time for output
+--   contract(detail)  the keys SPEC section 4 names (reason, table_id, conflicting_booking_id,
+--                     hold_id) of an error DETAIL, with readable ids
+--   seats, mirror, ledger           readable views of the allocator's state
+--   counts()          row counts of the allocator's state tables
+--   h(n)              readable hold id, like the fixture's r/z/t/b
+--   put_hold(...)     inserts a hold row and its members directly (holds' own API is
+--                     tested elsewhere; these suites only need live or expired holds)
+--   state_hash()      fingerprint of every state row including xmin: equal before and
+--                     after a call means the call wrote nothing (no insert, update or delete)
+
+CREATE FUNCTION try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    state  text;
+    detail text;
+    parsed jsonb;
+BEGIN
+    EXECUTE stmt;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, detail = PG_EXCEPTION_DETAIL;
+    BEGIN
+        parsed := detail::jsonb;
+    EXCEPTION WHEN OTHERS THEN
+        parsed := NULL;
+    END;
+    IF parsed IS NULL OR jsonb_typeof(parsed) <> 'object' THEN
+        RETURN state || ' (DETAIL is not a JSON object: ' || coalesce(nullif(detail, ''), 'none') || ')';
+    END IF;
+    RETURN state || ' ' || coalesce(parsed->>'reason', '(DETAIL has no "reason")');
+END
+$$;
+
+CREATE FUNCTION try_state(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    state      text;
+    cname text;
+BEGIN
+    EXECUTE stmt;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, cname = CONSTRAINT_NAME;
+    RETURN state || coalesce(' ' || nullif(cname, ''), '');
+END
+$$;
+
+CREATE FUNCTION try_detail(stmt text) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    detail text;
+BEGIN
+    EXECUTE stmt;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    RETURN detail::jsonb;
+END
+$$;
+
+CREATE FUNCTION bn(id uuid) RETURNS text LANGUAGE sql STABLE
+    RETURN CASE WHEN id IS NULL THEN NULL
+                WHEN id::text LIKE '0000000c-0000-4000-8000-%' THEN 'b' || right(id::text, 12)::bigint
+                ELSE id::text END;
+
+CREATE FUNCTION tn(id uuid) RETURNS text LANGUAGE sql STABLE
+    RETURN coalesce((SELECT table_number FROM table_inventory WHERE table_inventory.id = tn.id), id::text);
+
+CREATE FUNCTION hn(id uuid) RETURNS text LANGUAGE sql STABLE
+    RETURN CASE WHEN id IS NULL THEN NULL
+                WHEN id::text LIKE '0000000d-0000-4000-8000-%' THEN 'h' || right(id::text, 12)::bigint
+                ELSE id::text END;
+
+CREATE FUNCTION contract(d jsonb) RETURNS jsonb LANGUAGE sql STABLE
+    RETURN jsonb_strip_nulls(jsonb_build_object(
+        'reason', d->>'reason',
+        'table_id', tn((d->>'table_id')::uuid),
+        'conflicting_booking_id', bn((d->>'conflicting_booking_id')::uuid),
+        'hold_id', hn((d->>'hold_id')::uuid)));
+
+CREATE FUNCTION utc(ts timestamptz) RETURNS text LANGUAGE sql STABLE
+    RETURN to_char(ts AT TIME ZONE 'UTC', 'MM-DD HH24:MI');
+
+CREATE VIEW seats AS
+SELECT bn(a.booking_id) AS booking, tn(a.table_id) AS tbl, utc(a.start_at) AS start_utc,
+       utc(a.end_at) AS end_utc, a.merge_group_id IS NOT NULL AS merged, a.idempotency_key AS key
+  FROM booking_table_assignments a;
+
+CREATE VIEW mirror AS
+SELECT bn(m.booking_id) AS booking, m.resource_type,
+       CASE m.resource_type WHEN 'table' THEN tn(m.resource_id) ELSE m.resource_type END AS resource,
+       utc(lower(m."window")) AS start_utc, utc(upper(m."window")) AS end_utc, m.shadow
+  FROM allocations m;
+
+CREATE VIEW ledger AS
+SELECT bn(l.booking_id) AS booking, l.idempotency_key AS key,
+       array(SELECT tn(x) FROM unnest(l.table_ids) WITH ORDINALITY AS u(x, i) ORDER BY i) AS tables,
+       utc(l.start_at) AS start_utc, utc(l.end_at) AS end_utc, l.merge_group_id IS NOT NULL AS merged
+  FROM booking_assignment_idempotency l;
+
+CREATE FUNCTION counts(OUT assignments bigint, OUT table_rows bigint, OUT group_rows bigint,
+                       OUT ledger_rows bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT (SELECT count(*) FROM booking_table_assignments),
+           (SELECT count(*) FROM allocations WHERE resource_type = 'table'),
+           (SELECT count(*) FROM allocations WHERE resource_type = 'merge_group'),
+           (SELECT count(*) FROM booking_assignment_idempotency)
+$$;
+
+CREATE FUNCTION state_hash() RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT md5(concat_ws('|',
+        (SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) FROM booking_table_assignments),
+        (SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) FROM allocations),
+        (SELECT string_agg(booking_id::text || idempotency_key || ':' || xmin::text, ',' ORDER BY booking_id, idempotency_key)
+           FROM booking_assignment_idempotency),
+        (SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) FROM bookings),
+        (SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) FROM table_holds)))
+$$;
+
+CREATE FUNCTION h(n int) RETURNS uuid LANGUAGE sql IMMUTABLE
+    RETURN ('0000000d-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid;
+
+CREATE FUNCTION put_hold(hold_no int, booking uuid, tables uuid[], start_at timestamptz,
+                         end_at timestamptz, expires_at timestamptz) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO table_holds (id, booking_id, restaurant_id, zone_id, table_ids, start_at, end_at, expires_at)
+    SELECT h(hold_no), booking, ti.restaurant_id, ti.zone_id, tables, start_at, end_at, expires_at
+      FROM table_inventory ti WHERE ti.id = tables[1];
+    INSERT INTO table_hold_members (hold_id, table_id, start_at, end_at)
+    SELECT h(hold_no), x, start_at, end_at FROM unnest(tables) AS x;
+$$;
+
+-- The helpers themselves: success, an error without a JSON DETAIL, and one with.
+SELECT try($$SELECT 1$$);
+SELECT try($$SELECT 1/0$$);
+SELECT try($$DO 'BEGIN RAISE EXCEPTION ''x'' USING ERRCODE = ''23514'', DETAIL = ''{"reason": "demo"}''; END'$$);
+SELECT bn(b(7)), tn(t(3)), hn(h(4)), utc('2030-06-01 19:00+00');
+SELECT contract('{"reason": "x", "table_id": "0000000b-0000-4000-8000-000000000002", "other": 1}');

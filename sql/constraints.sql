@@ -1,0 +1,69 @@
+-- Invariants the schema itself enforces (SPEC section 2), whatever writes the rows:
+-- undirected adjacency without duplicates, self-edges or cross-zone edges, and the
+-- exclusion constraint that backstops the allocator's own conflict check.
+SELECT fixture_reset();
+
+------------------------------------------------------------------------------------------
+-- table_adjacencies: (a,b) and (b,a) are one edge; no self-edge; no edge across zones.
+------------------------------------------------------------------------------------------
+-- (M1, M2) is stored: (M2, M1) is the same edge, and so is (M1, M2) again.
+SELECT try_state($$INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(2), t(1))$$) AS reversed_duplicate;
+SELECT try_state($$INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(1), t(2))$$) AS same_duplicate;
+-- Both directions in one statement.
+SELECT try_state($$INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(1), t(4)), (t(4), t(1))$$) AS both_directions_at_once;
+SELECT try_state($$INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(3), t(3))$$) AS self_edge;
+SELECT try($$INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(3), t(7))$$) AS cross_zone;
+SELECT try($$INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(7), t(3))$$) AS cross_zone_reversed;
+SELECT try($$INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(1), t(9))$$) AS cross_restaurant;
+-- An update cannot sneak an edge across zones either.
+SELECT try($$UPDATE table_adjacencies SET table_b = t(8) WHERE table_a = t(1) AND table_b = t(2)$$) AS update_cross_zone;
+-- The cross-zone error in full (the trigger's DETAIL is JSON too).
+\set SHOW_CONTEXT never
+INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(3), t(7));
+\set SHOW_CONTEXT errors
+-- A new edge in one zone is fine; the stored set is unchanged otherwise.
+INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(4), t(3));
+SELECT tn(table_a) AS a, tn(table_b) AS b FROM table_adjacencies ORDER BY 1, 2;
+
+------------------------------------------------------------------------------------------
+-- booking_table_assignments: the exclusion constraint is the backstop. A row written
+-- behind the allocator's back that overlaps another booking's is refused with 23P01, the
+-- same SQLSTATE the allocator reports; touching windows are not an overlap.
+------------------------------------------------------------------------------------------
+SELECT count(*) FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)]);
+SELECT try_state($$INSERT INTO booking_table_assignments (booking_id, table_id, start_at, end_at)
+             VALUES (b(2), t(1), '2030-06-01 20:00+00', '2030-06-01 22:00+00')$$) AS direct_overlap;
+SELECT try_state($$INSERT INTO booking_table_assignments (booking_id, table_id, start_at, end_at)
+             VALUES (b(2), t(1), '2030-06-01 20:59:59.999999+00', '2030-06-01 22:00+00')$$) AS direct_overlap_1us;
+INSERT INTO booking_table_assignments (booking_id, table_id, start_at, end_at)
+VALUES (b(2), t(1), '2030-06-01 21:00+00', '2030-06-01 23:00+00');
+-- The constraint's own error, in full (PostgreSQL's message: not a JSON DETAIL).
+\set VERBOSITY terse
+INSERT INTO booking_table_assignments (booking_id, table_id, start_at, end_at)
+VALUES (b(3), t(1), '2030-06-01 18:00+00', '2030-06-01 19:30+00');
+\set VERBOSITY default
+-- Even the same booking cannot hold one table twice at once (unique (booking, table)).
+SELECT try_state($$INSERT INTO booking_table_assignments (booking_id, table_id, start_at, end_at)
+             VALUES (b(1), t(1), '2030-06-02 19:00+00', '2030-06-02 21:00+00')$$) AS same_booking_same_table;
+-- Empty and inverted windows are impossible.
+SELECT try_state($$INSERT INTO booking_table_assignments (booking_id, table_id, start_at, end_at)
+             VALUES (b(3), t(2), '2030-06-01 19:00+00', '2030-06-01 19:00+00')$$) AS empty_window;
+SELECT try_state($$INSERT INTO booking_table_assignments (booking_id, table_id, start_at, end_at)
+             VALUES (b(3), t(2), '2030-06-01 19:00+00', '2030-06-01 18:00+00')$$) AS inverted_window;
+SELECT try_state($$INSERT INTO bookings (id, restaurant_id, party_size, start_at, end_at)
+             VALUES (b(50), r(1), 2, '2030-06-01 19:00+00', '2030-06-01 19:00+00')$$) AS empty_booking_window;
+-- The allocator reads rows written behind its back: the next assign sees the conflict.
+SELECT try($$SELECT * FROM assign_tables_atomic_v2(b(7), ARRAY[t(1)])$$) AS allocator_sees_direct_row;
+SELECT * FROM seats ORDER BY tbl, start_utc;
+
+------------------------------------------------------------------------------------------
+-- table_hold_members: the same backstop for holds.
+------------------------------------------------------------------------------------------
+SELECT put_hold(1, b(2), ARRAY[t(7)], '2030-06-01 19:00+00', '2030-06-01 21:00+00', now() + interval '10 minutes');
+SELECT try_state($$SELECT put_hold(2, b(3), ARRAY[t(7)], '2030-06-01 20:00+00', '2030-06-01 22:00+00', now() + interval '10 minutes')$$) AS overlapping_hold;
+SELECT put_hold(3, b(3), ARRAY[t(7)], '2030-06-01 21:00+00', '2030-06-01 22:00+00', now() + interval '10 minutes');
+SELECT hn(hold_id), tn(table_id), utc(start_at), utc(end_at) FROM table_hold_members ORDER BY 1;
+
+-- An edge to a table that does not exist is the foreign key's error (23503), not a zone error.
+SELECT fixture_reset();
+SELECT try_state($$INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(99), t(1))$$) AS missing_table;

@@ -1,0 +1,190 @@
+-- sweep_expired_holds(p_limit): deletes up to p_limit expired holds, oldest expiry first,
+-- with their members and mirror rows and one hold.expired event each (source
+-- capacity.hold, severity info); returns how many. Live holds are never touched. After a
+-- sweep, the runbook's backlog query
+--     select id, booking_id, expires_at from table_holds where expires_at < now()
+-- returns exactly the expired holds not yet swept.
+--
+-- Expiry is simulated: holds are created normally and their expires_at is then moved into
+-- the past as superuser, which is what waiting out the TTL would do. Hold ids are random:
+-- they are kept in psql variables with \gset and never printed.
+SELECT fixture_reset();
+
+-- Readable state of the hold tables (each holds suite defines the same hx_* helpers).
+CREATE OR REPLACE VIEW hx_holds AS
+SELECT bn(h.booking_id) AS booking,
+       array(SELECT tn(x) FROM unnest(h.table_ids) AS x ORDER BY 1) AS tables,
+       utc(h.start_at) AS start_utc, utc(h.end_at) AS end_utc,
+       h.expires_at > now() AS live, h.metadata
+  FROM table_holds h;
+CREATE OR REPLACE VIEW hx_members AS
+SELECT bn(h.booking_id) AS booking, tn(m.table_id) AS tbl, utc(m.start_at) AS start_utc,
+       utc(m.end_at) AS end_utc
+  FROM table_hold_members m JOIN table_holds h ON h.id = m.hold_id;
+CREATE OR REPLACE VIEW hx_mirror AS
+SELECT bn(a.booking_id) AS booking, a.resource_type,
+       CASE WHEN a.resource_type IN ('table', 'hold') THEN tn(a.resource_id) ELSE 'group' END AS resource,
+       utc(lower(a."window")) AS start_utc, utc(upper(a."window")) AS end_utc,
+       a.hold_id IS NOT NULL AS has_hold_id, a.assignment_id IS NOT NULL AS has_assignment_id
+  FROM allocations a;
+-- Events: the four lifecycle events the hold functions write in the caller's transaction.
+-- (Conflict telemetry, written asynchronously by a background worker when allocator is
+-- preloaded, is left out of every hx_* helper so that its timing cannot change the output.)
+CREATE OR REPLACE VIEW hx_events AS
+SELECT e.event_type, e.source, e.severity, bn(e.booking_id) AS booking,
+       e.context->>'removed_by' AS removed_by
+  FROM observability_events e
+ WHERE e.event_type IN ('hold.created', 'hold.confirmed', 'hold.released', 'hold.expired')
+ ORDER BY e.id;
+CREATE OR REPLACE FUNCTION hx_state(OUT holds bigint, OUT members bigint, OUT hold_mirror bigint,
+                                    OUT assignments bigint, OUT table_mirror bigint, OUT hold_events bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT (SELECT count(*) FROM table_holds),
+           (SELECT count(*) FROM table_hold_members),
+           (SELECT count(*) FROM allocations WHERE resource_type = 'hold'),
+           (SELECT count(*) FROM booking_table_assignments),
+           (SELECT count(*) FROM allocations WHERE resource_type = 'table'),
+           (SELECT count(*) FROM observability_events WHERE event_type IN ('hold.created', 'hold.confirmed', 'hold.released', 'hold.expired'))
+$$;
+-- Fingerprint of every allocator state row with its xmin, events included: equal before
+-- and after a call means the call inserted, updated and deleted nothing.
+CREATE OR REPLACE FUNCTION hx_fingerprint() RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT md5(concat_ws('|',
+        (SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) FROM table_holds),
+        (SELECT string_agg(hold_id::text || table_id::text || ':' || xmin::text, ',' ORDER BY hold_id, table_id) FROM table_hold_members),
+        (SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) FROM allocations),
+        (SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) FROM booking_table_assignments),
+        (SELECT string_agg(booking_id::text || idempotency_key || ':' || xmin::text, ',' ORDER BY booking_id, idempotency_key)
+           FROM booking_assignment_idempotency),
+        (SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) FROM bookings),
+        (SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) FROM observability_events
+           WHERE event_type IN ('hold.created', 'hold.confirmed', 'hold.released', 'hold.expired'))))
+$$;
+
+------------------------------------------------------------------------------------------
+-- 1. p_limit: NULL, below 1 or above 10000 is 22023 bad_limit (before any row is read).
+------------------------------------------------------------------------------------------
+SELECT try($$SELECT sweep_expired_holds(NULL)$$);
+SELECT try($$SELECT sweep_expired_holds(0)$$);
+SELECT try($$SELECT sweep_expired_holds(-1)$$);
+SELECT try($$SELECT sweep_expired_holds(10001)$$);
+SELECT try_detail($$SELECT sweep_expired_holds(10001)$$);
+-- The bounds themselves are fine; with nothing expired the sweep returns 0.
+SELECT sweep_expired_holds(1) AS swept, sweep_expired_holds(10000) AS swept_max, sweep_expired_holds() AS swept_default;
+SELECT * FROM hx_events;
+
+------------------------------------------------------------------------------------------
+-- 2. Oldest first, live holds untouched, members / mirror rows / events per hold.
+------------------------------------------------------------------------------------------
+SELECT fixture_reset();
+SELECT id AS ha FROM create_table_hold(b(1), ARRAY[t(1)]) \gset
+SELECT id AS hb FROM create_table_hold(b(2), ARRAY[t(2)]) \gset
+SELECT id AS hc FROM create_table_hold(b(3), ARRAY[t(7), t(8)]) \gset
+SELECT id AS hlive FROM create_table_hold(b(7), ARRAY[t(3)]) \gset
+-- Simulate time passing: A expired 3 minutes ago, C 2 minutes ago, B 1 minute ago; the
+-- fourth hold (booking 7) is still live.
+UPDATE table_holds SET expires_at = now() - interval '3 minutes' WHERE id = :'ha';
+UPDATE table_holds SET expires_at = now() - interval '2 minutes' WHERE id = :'hc';
+UPDATE table_holds SET expires_at = now() - interval '1 minute' WHERE id = :'hb';
+SELECT * FROM hx_holds ORDER BY booking;
+SELECT * FROM hx_state();
+-- The runbook's backlog query, verbatim apart from readable output: A, C, B.
+SELECT CASE id WHEN :'ha' THEN 'A' WHEN :'hb' THEN 'B' WHEN :'hc' THEN 'C' END AS hold, bn(booking_id) AS booking
+  FROM (select id, booking_id, expires_at from table_holds where expires_at < now()) AS backlog ORDER BY expires_at;
+-- One at a time: A (the oldest) goes first ...
+SELECT sweep_expired_holds(1) AS swept;
+SELECT CASE id WHEN :'ha' THEN 'A' WHEN :'hb' THEN 'B' WHEN :'hc' THEN 'C' END AS hold, bn(booking_id) AS booking
+  FROM (select id, booking_id, expires_at from table_holds where expires_at < now()) AS backlog ORDER BY expires_at;
+-- ... then C ...
+SELECT sweep_expired_holds(1) AS swept;
+SELECT CASE id WHEN :'ha' THEN 'A' WHEN :'hb' THEN 'B' WHEN :'hc' THEN 'C' END AS hold, bn(booking_id) AS booking
+  FROM (select id, booking_id, expires_at from table_holds where expires_at < now()) AS backlog ORDER BY expires_at;
+-- ... and the rest (B) with the default limit; then nothing is left to sweep.
+SELECT sweep_expired_holds() AS swept;
+SELECT count(*) AS backlog FROM (select id, booking_id, expires_at from table_holds where expires_at < now()) AS backlog;
+SELECT sweep_expired_holds() AS swept;
+-- Only the live hold is left, with its member and mirror rows.
+SELECT * FROM hx_holds ORDER BY booking;
+SELECT * FROM hx_members ORDER BY booking, tbl;
+SELECT * FROM hx_mirror ORDER BY booking, resource;
+SELECT * FROM hx_state();
+SELECT id = :'hlive' AS is_live_hold FROM table_holds;
+-- One hold.expired event per swept hold, in sweep order, naming the hold.
+SELECT * FROM hx_events;
+SELECT CASE context->>'hold_id' WHEN :'ha' THEN 'A' WHEN :'hb' THEN 'B' WHEN :'hc' THEN 'C' END AS hold,
+       bn(booking_id) AS booking, restaurant_id = r(1) AS restaurant,
+       context->'table_ids' = to_jsonb(CASE context->>'hold_id' WHEN :'hc' THEN ARRAY[t(7), t(8)]
+                                                               WHEN :'ha' THEN ARRAY[t(1)] ELSE ARRAY[t(2)] END) AS tables
+  FROM observability_events WHERE event_type = 'hold.expired' ORDER BY id;
+
+------------------------------------------------------------------------------------------
+-- 3. Batches: twelve expired holds (booking 1, M1, one per evening of June), each day's
+--    hold expired that many minutes ago, so the oldest are the latest days. Sweeping in
+--    batches of 5 takes days 12..8, then 7..3, then 2..1.
+------------------------------------------------------------------------------------------
+SELECT fixture_reset();
+SELECT count(*) AS created
+  FROM generate_series(1, 12) AS d,
+       LATERAL create_table_hold(b(1), ARRAY[t(1)], p_ttl => '10 seconds',
+                                 p_start_at => '2030-06-01 19:00+00'::timestamptz + (d - 1) * interval '1 day',
+                                 p_end_at => '2030-06-01 21:00+00'::timestamptz + (d - 1) * interval '1 day');
+-- Simulate time passing: day d's hold expired d minutes ago.
+UPDATE table_holds SET expires_at = now() - extract(day FROM start_at AT TIME ZONE 'UTC') * interval '1 minute';
+SELECT sweep_expired_holds(5) AS swept;
+SELECT array_agg(extract(day FROM start_at AT TIME ZONE 'UTC')::int ORDER BY expires_at) AS backlog_days
+  FROM (select id, booking_id, expires_at from table_holds where expires_at < now()) AS backlog JOIN table_holds USING (id, booking_id, expires_at);
+SELECT sweep_expired_holds(5) AS swept;
+SELECT array_agg(extract(day FROM start_at AT TIME ZONE 'UTC')::int ORDER BY expires_at) AS backlog_days
+  FROM (select id, booking_id, expires_at from table_holds where expires_at < now()) AS backlog JOIN table_holds USING (id, booking_id, expires_at);
+SELECT sweep_expired_holds(5) AS swept;
+SELECT count(*) AS backlog FROM (select id, booking_id, expires_at from table_holds where expires_at < now()) AS backlog;
+SELECT * FROM hx_state();
+SELECT event_type, source, severity, count(*) FROM hx_events GROUP BY 1, 2, 3 ORDER BY 1;
+-- Each sweep (its own transaction, so its own created_at) wrote the events of its batch:
+-- the oldest five, then the next five, then the last two. (The order of events inside one
+-- batch is not part of the contract.)
+SELECT array_agg(day ORDER BY day) AS batch_days
+  FROM (SELECT id, created_at, extract(day FROM (context->>'start_at')::timestamptz AT TIME ZONE 'UTC')::int AS day
+          FROM observability_events WHERE event_type = 'hold.expired') AS e
+ GROUP BY created_at ORDER BY min(id);
+
+------------------------------------------------------------------------------------------
+-- 4. Sweeping never touches an assignment: booking 7 was seated over booking 2's expired
+--    hold (expired holds do not block); the sweep removes the hold and keeps the seat.
+------------------------------------------------------------------------------------------
+SELECT fixture_reset();
+SELECT id AS h2 FROM create_table_hold(b(2), ARRAY[t(7), t(8)], p_ttl => '10 seconds') \gset
+UPDATE table_holds SET expires_at = now() - interval '1 second' WHERE id = :'h2';
+SELECT count(*) FROM assign_tables_atomic_v2(b(7), ARRAY[t(7), t(8)]);
+SELECT * FROM hx_mirror ORDER BY booking, resource_type, resource;
+SELECT sweep_expired_holds() AS swept;
+SELECT * FROM seats ORDER BY booking, tbl;
+SELECT * FROM hx_mirror ORDER BY booking, resource_type, resource;
+SELECT * FROM hx_state();
+
+------------------------------------------------------------------------------------------
+-- 5. Holds created with dual-write off have no mirror rows; sweeping them works the same.
+------------------------------------------------------------------------------------------
+SELECT fixture_reset();
+UPDATE allocator_flags SET enabled = false WHERE name = 'allocations_dual_write';
+SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1)]) \gset
+UPDATE allocator_flags SET enabled = true WHERE name = 'allocations_dual_write';
+SELECT id AS h2 FROM create_table_hold(b(2), ARRAY[t(2)]) \gset
+UPDATE table_holds SET expires_at = now() - interval '1 second';
+SELECT * FROM hx_state();
+SELECT sweep_expired_holds() AS swept;
+SELECT * FROM hx_state();
+
+------------------------------------------------------------------------------------------
+-- 6. Transactional: a rolled-back sweep leaves the holds and writes no event.
+------------------------------------------------------------------------------------------
+SELECT fixture_reset();
+SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1), t(2)]) \gset
+UPDATE table_holds SET expires_at = now() - interval '1 second';
+BEGIN;
+SELECT sweep_expired_holds() AS swept;
+SELECT * FROM hx_state();
+ROLLBACK;
+SELECT * FROM hx_state();
+SELECT sweep_expired_holds() AS swept;
+SELECT * FROM hx_state();
