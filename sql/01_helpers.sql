@@ -143,3 +143,54 @@ SELECT try($$SELECT 1/0$$);
 SELECT try($$DO 'BEGIN RAISE EXCEPTION ''x'' USING ERRCODE = ''23514'', DETAIL = ''{"reason": "demo"}''; END'$$);
 SELECT bn(b(7)), tn(t(3)), hn(h(4)), utc('2030-06-01 19:00+00');
 SELECT contract('{"reason": "x", "table_id": "0000000b-0000-4000-8000-000000000002", "other": 1}');
+
+-- Readable state of the hold tables, for the holds_* suites.
+CREATE VIEW hx_holds AS
+SELECT bn(h.booking_id) AS booking,
+       array(SELECT tn(x) FROM unnest(h.table_ids) AS x ORDER BY 1) AS tables,
+       utc(h.start_at) AS start_utc, utc(h.end_at) AS end_utc,
+       h.expires_at > now() AS live, h.metadata
+  FROM table_holds h;
+CREATE VIEW hx_members AS
+SELECT bn(h.booking_id) AS booking, tn(m.table_id) AS tbl, utc(m.start_at) AS start_utc,
+       utc(m.end_at) AS end_utc
+  FROM table_hold_members m JOIN table_holds h ON h.id = m.hold_id;
+CREATE VIEW hx_mirror AS
+SELECT bn(a.booking_id) AS booking, a.resource_type,
+       CASE WHEN a.resource_type IN ('table', 'hold') THEN tn(a.resource_id) ELSE 'group' END AS resource,
+       utc(lower(a."window")) AS start_utc, utc(upper(a."window")) AS end_utc,
+       a.hold_id IS NOT NULL AS has_hold_id, a.assignment_id IS NOT NULL AS has_assignment_id
+  FROM allocations a;
+-- Events: the four lifecycle events the hold functions write in the caller's transaction.
+-- (Conflict telemetry, written asynchronously by a background worker when allocator is
+-- preloaded, is left out of every hx_* helper so that its timing cannot change the output.)
+CREATE VIEW hx_events AS
+SELECT e.event_type, e.source, e.severity, bn(e.booking_id) AS booking,
+       e.context->>'removed_by' AS removed_by
+  FROM observability_events e
+ WHERE e.event_type IN ('hold.created', 'hold.confirmed', 'hold.released', 'hold.expired')
+ ORDER BY e.id;
+CREATE FUNCTION hx_state(OUT holds bigint, OUT members bigint, OUT hold_mirror bigint,
+                                    OUT assignments bigint, OUT table_mirror bigint, OUT hold_events bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT (SELECT count(*) FROM table_holds),
+           (SELECT count(*) FROM table_hold_members),
+           (SELECT count(*) FROM allocations WHERE resource_type = 'hold'),
+           (SELECT count(*) FROM booking_table_assignments),
+           (SELECT count(*) FROM allocations WHERE resource_type = 'table'),
+           (SELECT count(*) FROM observability_events WHERE event_type IN ('hold.created', 'hold.confirmed', 'hold.released', 'hold.expired'))
+$$;
+-- Fingerprint of every allocator state row with its xmin, events included: equal before
+-- and after a call means the call inserted, updated and deleted nothing.
+CREATE FUNCTION hx_fingerprint() RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT md5(concat_ws('|',
+        (SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) FROM table_holds),
+        (SELECT string_agg(hold_id::text || table_id::text || ':' || xmin::text, ',' ORDER BY hold_id, table_id) FROM table_hold_members),
+        (SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) FROM allocations),
+        (SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) FROM booking_table_assignments),
+        (SELECT string_agg(booking_id::text || idempotency_key || ':' || xmin::text, ',' ORDER BY booking_id, idempotency_key)
+           FROM booking_assignment_idempotency),
+        (SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) FROM bookings),
+        (SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) FROM observability_events
+           WHERE event_type IN ('hold.created', 'hold.confirmed', 'hold.released', 'hold.expired'))))
+$$;
