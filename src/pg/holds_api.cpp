@@ -24,7 +24,8 @@ namespace {
 constexpr int kMaxSweepBatch = 10000;
 
 std::optional<HoldRecord> load_hold(const Uuid& hold_id, bool lock_row) {
-    Rows rows = execute(lock_row ? Statement::LoadHoldForUpdate : Statement::LoadHold, {Param::of(hold_id)});
+    Rows rows = lock_row ? execute_row_locking(Statement::LoadHoldForUpdate, {Param::of(hold_id)})
+                         : execute(Statement::LoadHold, {Param::of(hold_id)});
     if (rows.empty()) return std::nullopt;
     Row r = rows[0];
     HoldRecord hold;
@@ -109,7 +110,8 @@ Datum create_hold(FunctionCallInfo fcinfo) {
 
     locks.lock_tables(tables);
     const std::vector<Uuid> expired = check_hold_conflicts(booking.id, window, load_occupants(tables, booking.id, window));
-    if (!expired.empty()) execute(Statement::DeleteHolds, {Param::of(expired), Param::of(std::string("create_table_hold"))});
+    if (!expired.empty())
+        execute_row_locking(Statement::DeleteHolds, {Param::of(expired), Param::of(std::string("create_table_hold"))});
 
     execute(Statement::InsertHold,
                             {Param::of(booking.id), Param::of(booking.restaurant_id), Param::of(zone), Param::of(tables),
@@ -156,9 +158,10 @@ Datum confirm_hold(FunctionCallInfo fcinfo) {
         if (!hold) throw_hold_not_found(hold_id);
         check_hold_live(*hold);
 
-        execute(Statement::DeleteHold,
-                {Param::of(hold_id), Param::of(std::string("hold.confirmed")),
-                 Param::of(JsonObject().add("confirmed_by", request.assigned_by).to_json())});
+        Rows removed = execute(Statement::DeleteHold,
+                               {Param::of(hold_id), Param::of(std::string("hold.confirmed")),
+                                Param::of(JsonObject().add("confirmed_by", request.assigned_by).to_json())});
+        if (removed[0].bigint(1) != 1) throw_hold_not_found(hold_id);
         request.tables = hold->table_ids;
         request.window = hold->window;
         result = assign_locked(locks, booking, load_flags(), request);
@@ -173,14 +176,23 @@ Datum release_hold(FunctionCallInfo fcinfo) {
     const std::optional<Uuid> booking_id = optional_uuid_arg(fcinfo, 1);
 
     spi_connect();
-    const std::optional<HoldRecord> hold = load_hold(hold_id, true);
     bool released = false;
+    std::optional<HoldRecord> hold = load_hold(hold_id, false);
     if (hold) {
         if (booking_id) check_hold_owner(*hold, *booking_id);
-        execute(Statement::DeleteHold,
-                {Param::of(hold_id), Param::of(std::string("hold.released")),
-                 Param::of(JsonObject().add("released_by_booking", booking_id).to_json())});
-        released = true;
+        // The lock order of every allocator call: the owner booking, the tables, then the
+        // hold's row. Taking the row first could deadlock with a confirm of the same hold in
+        // a transaction that goes on to call the allocator for that booking.
+        LockBudget locks;
+        if (hold->booking_id) locks.lock_booking(*hold->booking_id);
+        locks.lock_tables(hold->table_ids);
+        hold = load_hold(hold_id, true);
+    }
+    if (hold) {
+        Rows removed = execute(Statement::DeleteHold,
+                               {Param::of(hold_id), Param::of(std::string("hold.released")),
+                                Param::of(JsonObject().add("released_by_booking", booking_id).to_json())});
+        released = removed[0].bigint(1) == 1;
     }
     spi_finish();
     return BoolGetDatum(released);

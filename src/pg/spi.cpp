@@ -60,16 +60,44 @@ Rows execute(Statement statement, std::initializer_list<Param> params) {
     // The checks must see what other transactions committed while we waited for our locks.
     // Under READ COMMITTED every statement takes a fresh snapshot anyway (read_only = false);
     // under REPEATABLE READ / SERIALIZABLE the transaction's snapshot is older than our locks,
-    // so the reads (the Load* statements) use the latest snapshot instead, as PostgreSQL's
-    // own foreign-key checks do. Writes keep the transaction's snapshot.
-    const bool read_latest = IsolationUsesXactSnapshot() && std::strncmp(def.name, "Load", 4) == 0;
+    // so every statement runs on the latest snapshot instead, as PostgreSQL's own foreign-key
+    // checks and cascades do: a hold committed by another session after our snapshot must
+    // still block us, and a hold we delete must be the one that exists now.
+    const bool use_latest = IsolationUsesXactSnapshot();
     int rc = pg_call([&] {
-        return read_latest ? SPI_execute_snapshot(plan, values.data(), nulls.data(), GetLatestSnapshot(),
-                                                  InvalidSnapshot, false, true, 0)
-                           : SPI_execute_plan(plan, values.data(), nulls.data(), false, 0);
+        return use_latest ? SPI_execute_snapshot(plan, values.data(), nulls.data(), GetLatestSnapshot(),
+                                                 InvalidSnapshot, false, true, 0)
+                          : SPI_execute_plan(plan, values.data(), nulls.data(), false, 0);
     });
     if (rc < 0) throw std::runtime_error(std::string("SPI_execute_plan failed for ") + def.name);
     return Rows(SPI_tuptable, SPI_processed);
+}
+
+Rows execute_row_locking(Statement statement, std::initializer_list<Param> params) {
+    if (!IsolationUsesXactSnapshot()) return execute(statement, params);
+    // At REPEATABLE READ and above, locking or deleting a row that another transaction changed
+    // while we waited for it fails with 40001, whatever snapshot found it. Run the statement
+    // in a subtransaction and, on that error, roll it back and run it again on a new latest
+    // snapshot, which no longer sees the deleted row (or sees the row's new version).
+    constexpr int kAttempts = 5;
+    for (int attempt = 1;; ++attempt) {
+        const MemoryContext context = CurrentMemoryContext;
+        const ResourceOwner owner = CurrentResourceOwner;
+        pg_call([] { BeginInternalSubTransaction(nullptr); });
+        MemoryContextSwitchTo(context);
+        try {
+            Rows rows = execute(statement, params);
+            pg_call([] { ReleaseCurrentSubTransaction(); });
+            MemoryContextSwitchTo(context);
+            CurrentResourceOwner = owner;
+            return rows;
+        } catch (const PgError& e) {
+            if (e.sqlerrcode() != ERRCODE_T_R_SERIALIZATION_FAILURE || attempt == kAttempts) throw;
+            pg_call([] { RollbackAndReleaseCurrentSubTransaction(); });
+            MemoryContextSwitchTo(context);
+            CurrentResourceOwner = owner;
+        }
+    }
 }
 
 Uuid uuid_from_datum(Datum d) {

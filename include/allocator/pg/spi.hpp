@@ -98,6 +98,10 @@ void spi_finish();
 
 Rows execute(Statement statement, std::initializer_list<Param> params);
 
+// execute() for statements that lock or delete hold rows another transaction may change
+// meanwhile: at REPEATABLE READ and above, retried in a subtransaction on 40001.
+Rows execute_row_locking(Statement statement, std::initializer_list<Param> params);
+
 // Conversions used outside SPI too (function arguments and results).
 Uuid uuid_from_datum(Datum d);
 Datum datum_from_uuid(const Uuid& id);
