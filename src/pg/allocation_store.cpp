@@ -16,7 +16,6 @@ Flags load_flags() {
         const bool enabled = rows[i].boolean(2);
         if (name == "require_adjacency") flags.require_adjacency = enabled;
         else if (name == "merges_enabled") flags.merges_enabled = enabled;
-        else if (name == "allocations_dual_write") flags.allocations_dual_write = enabled;
         else if (name == "capacity_check") flags.capacity_check = enabled;
     }
     return flags;
@@ -172,7 +171,7 @@ std::vector<AssignedRow> assign_locked(LockBudget& locks, const Booking& booking
     execute(Statement::InsertAssignments,
             {Param::of(booking.id), Param::of(added), Param::of(request.window.start), Param::of(request.window.end),
              Param::of(merge_group), Param::of(request.idempotency_key), Param::of(request.assigned_by),
-             Param::of(booking.restaurant_id), Param::of(flags.allocations_dual_write)});
+             Param::of(booking.restaurant_id)});
     if (request.idempotency_key) {
         execute(Statement::InsertLedger,
                 {Param::of(booking.id), Param::of(*request.idempotency_key), Param::of(request.tables),

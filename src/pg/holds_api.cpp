@@ -116,7 +116,7 @@ Datum create_hold(FunctionCallInfo fcinfo) {
     execute(Statement::InsertHold,
                             {Param::of(booking.id), Param::of(booking.restaurant_id), Param::of(zone), Param::of(tables),
                              Param::of(window.start), Param::of(window.end), Param::of_datum(ttl), Param::of(created_by),
-                             Param::of_datum(metadata), Param::of(flags.allocations_dual_write)});
+                             Param::of_datum(metadata)});
     Datum result = hold_row_as_result(fcinfo, result_context);
     spi_finish();
     return result;

@@ -15,7 +15,6 @@ constexpr Oid U = UUIDOID;
 constexpr Oid UA = UUIDARRAYOID;
 constexpr Oid TS = TIMESTAMPTZOID;
 constexpr Oid TX = TEXTOID;
-constexpr Oid B = BOOLOID;
 constexpr Oid I4 = INT4OID;
 constexpr Oid IV = INTERVALOID;
 constexpr Oid JB = JSONBOID;
@@ -27,6 +26,10 @@ constexpr Oid JB = JSONBOID;
     "jsonb_build_object('hold_id', r.id, 'table_ids', r.table_ids, 'start_at', r.start_at, "            \
     "'end_at', r.end_at, 'expires_at', r.expires_at, 'session_user', session_user) || " extra_context     \
     " from removed r"
+
+// The allocations_dual_write flag as the statement's own snapshot sees it (on by default).
+#define DUAL_WRITE_ON \
+    "coalesce((select f.enabled from allocator_flags f where f.name = 'allocations_dual_write'), true)"
 
 const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kStatements = {{
     {"LoadFlags", "select name, enabled from allocator_flags", 0, {}},
@@ -66,6 +69,9 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
      "where m.table_id = any($1) and tstzrange(m.start_at, m.end_at, '[)') && tstzrange($3, $4, '[)')",
      4, {UA, U, TS, TS}},
 
+    // Whether to mirror is read by the INSERT itself, not passed in: its snapshot is taken
+    // after it has its table lock, so a writer blocked by allocator_repair_mirror (run when
+    // set_allocator_flag turns dual-write back on) sees the new flag and mirrors its rows.
     {"InsertAssignments",
      "with inserted as ("
      "  insert into booking_table_assignments "
@@ -75,15 +81,15 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
      "table_mirror as ("
      "  insert into allocations (booking_id, restaurant_id, resource_type, resource_id, \"window\", created_by, assignment_id) "
      "  select i.booking_id, $8, 'table', i.table_id, tstzrange(i.start_at, i.end_at, '[)'), i.assigned_by, i.id "
-     "  from inserted i where $9 returning 1), "
+     "  from inserted i where " DUAL_WRITE_ON " returning 1), "
      "group_mirror as ("
      "  insert into allocations (booking_id, restaurant_id, resource_type, resource_id, \"window\", created_by) "
      "  select $1, $8, 'merge_group', $5, tstzrange($3, $4, '[)'), $7 "
-     "  where $9 and $5 is not null and not exists ("
+     "  where " DUAL_WRITE_ON " and $5 is not null and not exists ("
      "    select 1 from allocations g where g.resource_type = 'merge_group' and g.resource_id = $5) "
      "  returning 1) "
      "select count(*) from inserted",
-     9, {U, UA, TS, TS, U, TX, U, U, B}},
+     8, {U, UA, TS, TS, U, TX, U, U}},
 
     {"AdoptMergeGroup",
      "update booking_table_assignments set merge_group_id = $2 "
@@ -157,7 +163,7 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
      "mirror as ("
      "  insert into allocations (booking_id, restaurant_id, resource_type, resource_id, \"window\", created_by, hold_id) "
      "  select h.booking_id, h.restaurant_id, 'hold', t.table_id, tstzrange(h.start_at, h.end_at, '[)'), h.created_by, h.id "
-     "  from hold h, unnest(h.table_ids) as t(table_id) where $10 returning 1), "
+     "  from hold h, unnest(h.table_ids) as t(table_id) where " DUAL_WRITE_ON " returning 1), "
      "events as ("
      "  insert into observability_events (source, event_type, severity, restaurant_id, booking_id, context) "
      "  select 'capacity.hold', 'hold.created', 'info', h.restaurant_id, h.booking_id, "
@@ -165,7 +171,7 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
      "  'end_at', h.end_at, 'expires_at', h.expires_at, 'created_by', h.created_by, 'session_user', session_user) "
      "  from hold h returning 1) "
      "select h.* from hold h",
-     10, {U, U, U, UA, TS, TS, IV, U, JB, B}},
+     9, {U, U, U, UA, TS, TS, IV, U, JB}},
 
     {"LoadHold",
      "select id, booking_id, restaurant_id, zone_id, table_ids, start_at, end_at, expires_at > now() "
@@ -198,6 +204,7 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
 }};
 
 #undef HOLD_EVENT_INSERT
+#undef DUAL_WRITE_ON
 
 }  // namespace
 

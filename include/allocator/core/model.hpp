@@ -31,10 +31,10 @@ struct TableInfo {
 };
 
 // Read by every call so a flip takes effect on every pooled connection at once.
+// (allocations_dual_write is read by the writing statements themselves: statements.cpp.)
 struct Flags {
     bool require_adjacency = false;
     bool merges_enabled = true;
-    bool allocations_dual_write = true;
     bool capacity_check = true;
 };
 
