@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the build and the demo need from Debian's repositories; with
-# --with-node also Node.js and node-postgres (from npm) for the client tests.
+# --with-node also Node.js and node-postgres for the client tests: Debian's own nodejs and
+# node-pg where no Node.js is installed yet, otherwise node-postgres from npm
+# (test/client/package-lock.json).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -14,8 +16,7 @@ packages=(
 with_node=false
 [ "${1:-}" = "--with-node" ] && with_node=true
 if $with_node; then
-    command -v node >/dev/null 2>&1 || packages+=(nodejs)
-    command -v npm >/dev/null 2>&1 || packages+=(npm)
+    command -v node >/dev/null 2>&1 || packages+=(nodejs node-pg)
 fi
 
 missing=()
@@ -29,7 +30,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if $with_node && [ ! -d "$ROOT/test/client/node_modules/pg" ]; then
+if $with_node && ! node_postgres_available; then
     say "installing node-postgres for the client tests"
     (cd "$ROOT/test/client" && npm ci --no-audit --no-fund --loglevel=error)
 fi

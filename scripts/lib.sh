@@ -78,3 +78,9 @@ cluster_psql() {
     shift 2
     psql -X -v ON_ERROR_STOP=1 -h "$data" -p "$port" -U postgres "$@"
 }
+
+# Debian's node-pg lives in /usr/share/nodejs; a local npm install in test/client wins.
+export NODE_PATH="/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}"
+node_postgres_available() {
+    (cd "$ROOT/test/client" && node -e "require('pg')" >/dev/null 2>&1)
+}

@@ -17,7 +17,7 @@ log="$work/node-test.log"
 # The server goes away however this script ends.
 trap 'stop_cluster "$data"' EXIT
 
-if [ ! -d "$client_dir/node_modules/pg" ]; then
+if ! node_postgres_available; then
     (cd "$client_dir" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
