@@ -96,6 +96,11 @@ check "events name the table, the other booking and the restaurant" t \
 check "telemetry stats: preloaded, 12 recorded, 12 written, no failures" "t|12|12|0" \
     "$(sql -c "SELECT preloaded, conflicts_recorded, events_written, insert_failures FROM allocator_telemetry_stats()")"
 
+check "allocator_alerts: rpc_conflict_rate fires on 11 conflicts in a minute (threshold 10)" "11|t" \
+    "$(sql -c "SELECT value, firing FROM allocator_alerts() WHERE alert = 'allocator.rpc_conflict_rate'")"
+check "allocator_alerts: telemetry_insert_failures is quiet" "0|f" \
+    "$(sql -c "SELECT value, firing FROM allocator_alerts() WHERE alert = 'allocator.telemetry_insert_failures'")"
+
 # ---- pg_dump keeps the allocator's rows (pg_extension_config_dump) ----
 dump_db() { cluster_psql "$data" "$port" -d "$1" -At "${@:2}"; }
 state_of() {
@@ -120,6 +125,21 @@ check "restored rows and flags equal the original" "$(state_of dumped)" "$(state
 check "the restored copy still refuses a double booking" 23P01 \
     "$(dump_db restored -c "DO \$\$ BEGIN PERFORM assign_tables_atomic_v2(b(1), ARRAY[t(2)]); RAISE NOTICE 'none';
                          EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$" 2>&1 | sed -n 's/.*NOTICE:  //p')"
+
+# A conflict in a database the telemetry worker does not write to (it writes to
+# allocator.database_name = postgres) is a telemetry failure, and the alert says so. The
+# double booking the restored copy refused above is one already; this makes two.
+dump_db dumped -c "SELECT * FROM assign_tables_atomic_v2(b(2), ARRAY[t(2)])" >/dev/null 2>&1
+failures=0
+for _ in $(seq 1 20); do
+    failures=$(sql -c "SELECT insert_failures FROM allocator_telemetry_stats()")
+    [ "$failures" -ge 2 ] && break
+    sleep 0.5
+done
+check "conflicts the worker cannot record count as telemetry failures" 2 "$failures"
+check "allocator_alerts: telemetry_insert_failures fires and names the cause" "2|t|t" \
+    "$(sql -c "SELECT value, firing, detail::text LIKE '%allocator.database_name%' FROM allocator_alerts()
+                WHERE alert = 'allocator.telemetry_insert_failures'")"
 
 if [ "$failed" -gt 0 ]; then
     echo "---- cron.job_run_details ----"; sql -c "SELECT status, return_message FROM cron.job_run_details"
