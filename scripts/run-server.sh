@@ -116,7 +116,7 @@ dump_db dumped -q -c "SELECT fixture_reset()" \
     -c "SELECT count(*) FROM assign_tables_atomic_v2(b(3), ARRAY[t(2), t(3)], 'k-dump')" \
     -c "SELECT count(*) FROM create_table_hold(b(1), ARRAY[t(1)], '1 hour')" \
     -c "UPDATE allocator_flags SET enabled = true, reason = 'dump test' WHERE name = 'require_adjacency'" >/dev/null
-as_postgres "$PG_BINDIR/pg_dump" -h "$data" -p "$port" -U postgres dumped >"$work/dumped.sql"
+(cd "$work" && as_postgres "$PG_BINDIR/pg_dump" -h "$data" -p "$port" -U postgres dumped) >"$work/dumped.sql"
 restore_errors=$(cluster_psql "$data" "$port" -d restored -q -v ON_ERROR_STOP=0 -f "$work/dumped.sql" 2>&1 | grep -c ERROR || true)
 check "pg_dump | psql restores without an error" 0 "$restore_errors"
 check "the dumped database holds 2 assignments, 1 hold, 4 mirror rows, 1 ledger row, 1 event, adjacency on" \

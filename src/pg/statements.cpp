@@ -19,6 +19,16 @@ constexpr Oid I4 = INT4OID;
 constexpr Oid IV = INTERVALOID;
 constexpr Oid JB = JSONBOID;
 
+// Child rows are deleted explicitly rather than left to the ON DELETE CASCADE foreign keys:
+// at REPEATABLE READ, PostgreSQL cross-checks a cascaded delete against the transaction's
+// snapshot and fails with 40001 on rows committed after it, which our statements (running on
+// the latest snapshot) legitimately remove. The cascades stay as the backstop.
+#define MIRROR_DELETE(condition) "delete from allocations where " condition " returning 1"
+// For a CTE `doomed(id)` of holds about to be deleted.
+#define HOLD_CHILDREN_DELETE                                                                   \
+    "members as (delete from table_hold_members m using doomed d where m.hold_id = d.id returning 1), " \
+    "hold_mirror as (delete from allocations a using doomed d where a.hold_id = d.id returning 1), "
+
 // The event row every hold lifecycle statement writes, from a CTE row `r` of table_holds.
 #define HOLD_EVENT_INSERT(event_type, extra_context)                                                   \
     "insert into observability_events (source, event_type, severity, restaurant_id, booking_id, context) " \
@@ -114,7 +124,9 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
     // Mirror rows go with their assignment through allocations.assignment_id's cascade; a
     // ledger row goes with any assignment it produced.
     {"DeleteAssignments",
-     "with removed as ("
+     "with mirror as (" MIRROR_DELETE("assignment_id in (select id from booking_table_assignments "
+     "                 where booking_id = $1 and table_id = any($2))") "), "
+     "removed as ("
      "  delete from booking_table_assignments where booking_id = $1 and table_id = any($2) "
      "  returning table_id), "
      "ledger as ("
@@ -145,8 +157,9 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
     // Expired holds in the way of a new hold: removed under the tables' locks, as the
     // sweeper would have, with the same event.
     {"DeleteHolds",
-     "with removed as ("
-     "  delete from table_holds where id = any($1) and expires_at <= now() returning *), "
+     "with doomed as (select id from table_holds where id = any($1) and expires_at <= now()), "
+     HOLD_CHILDREN_DELETE
+     "removed as (delete from table_holds h using doomed d where h.id = d.id returning h.*), "
      "events as (" HOLD_EVENT_INSERT("'hold.expired'", "jsonb_build_object('removed_by', $2::text)") " returning 1) "
      "select count(*) from removed",
      2, {UA, TX}},
@@ -186,7 +199,9 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
      1, {U}},
 
     {"DeleteHold",
-     "with removed as (delete from table_holds where id = $1 returning *), "
+     "with doomed as (select $1::uuid as id), "
+     HOLD_CHILDREN_DELETE
+     "removed as (delete from table_holds where id = $1 returning *), "
      "events as (" HOLD_EVENT_INSERT("$2", "$3::jsonb") " returning 1) "
      "select count(*) from removed",
      3, {U, TX, TX}},
@@ -197,6 +212,7 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
      "with doomed as ("
      "  select id from table_holds where expires_at <= now() "
      "  order by expires_at, id limit $1 for update skip locked), "
+     HOLD_CHILDREN_DELETE
      "removed as (delete from table_holds h using doomed d where h.id = d.id returning h.*), "
      "events as (" HOLD_EVENT_INSERT("'hold.expired'", "jsonb_build_object('removed_by', 'sweep_expired_holds')") " returning 1) "
      "select count(*) from removed",
@@ -204,6 +220,8 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
 }};
 
 #undef HOLD_EVENT_INSERT
+#undef HOLD_CHILDREN_DELETE
+#undef MIRROR_DELETE
 #undef DUAL_WRITE_ON
 
 }  // namespace
