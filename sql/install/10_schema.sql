@@ -218,25 +218,23 @@ INSERT INTO @extschema@.allocator_flags (name, enabled, reason) VALUES
     ('allocations_dual_write', true, 'default'),
     ('capacity_check', true, 'default');
 
--- pg_dump restores the flags' rows after CREATE EXTENSION has inserted the defaults; turn
--- that insert of an existing name into an update so a restore keeps the dumped values.
-CREATE FUNCTION @extschema@.allocator_flags_upsert() RETURNS trigger
+-- Tables seeded by this script (flags, alert thresholds) are also dumped by pg_dump, which
+-- restores their rows after CREATE EXTENSION has inserted the defaults. This trigger turns
+-- an insert of an existing key into a replacement, so the restored values win.
+-- TG_ARGV[0] names the key column.
+CREATE FUNCTION @extschema@.replace_seeded_row() RETURNS trigger
 LANGUAGE plpgsql SET search_path = @extschema@, pg_temp AS $$
 BEGIN
-    UPDATE @extschema@.allocator_flags
-       SET enabled = NEW.enabled, reason = NEW.reason, changed_by = NEW.changed_by, changed_at = NEW.changed_at
-     WHERE name = NEW.name;
-    IF FOUND THEN
-        RETURN NULL;
-    END IF;
+    EXECUTE pg_catalog.format('DELETE FROM %I.%I WHERE %I::text = $1', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0])
+      USING pg_catalog.to_jsonb(NEW) ->> TG_ARGV[0];
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.allocator_flags_upsert() IS
-    'Trigger: an INSERT of an existing flag name updates it instead (keeps pg_dump restores working).';
-CREATE TRIGGER allocator_flags_upsert
+COMMENT ON FUNCTION @extschema@.replace_seeded_row() IS
+    'Trigger: an INSERT of an existing key replaces that row (keeps pg_dump restores of seeded tables working).';
+CREATE TRIGGER allocator_flags_replace_seeded
     BEFORE INSERT ON @extschema@.allocator_flags
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.allocator_flags_upsert();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.replace_seeded_row('name');
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.zones', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.table_inventory', '');

@@ -154,25 +154,10 @@ INSERT INTO @extschema@.allocator_alert_thresholds (alert, threshold, reason) VA
     ('allocator.rpc_conflict_rate', 10, 'runbook default'),
     ('allocator.telemetry_insert_failures', 0, 'default');
 
--- As for allocator_flags: pg_dump restores these rows after CREATE EXTENSION has seeded the
--- defaults, so an insert of an existing alert updates it and the dumped values win.
-CREATE FUNCTION @extschema@.allocator_alert_thresholds_upsert() RETURNS trigger
-LANGUAGE plpgsql SET search_path = @extschema@, pg_temp AS $$
-BEGIN
-    UPDATE @extschema@.allocator_alert_thresholds
-       SET threshold = NEW.threshold, reason = NEW.reason, changed_by = NEW.changed_by, changed_at = NEW.changed_at
-     WHERE alert = NEW.alert;
-    IF FOUND THEN
-        RETURN NULL;
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.allocator_alert_thresholds_upsert() IS
-    'Trigger: an INSERT of an existing alert updates it instead (keeps pg_dump restores working).';
-CREATE TRIGGER allocator_alert_thresholds_upsert
+-- As for allocator_flags: a restored row replaces the seeded default.
+CREATE TRIGGER allocator_alert_thresholds_replace_seeded
     BEFORE INSERT ON @extschema@.allocator_alert_thresholds
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.allocator_alert_thresholds_upsert();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.replace_seeded_row('alert');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.allocator_alert_thresholds', '');
 
 CREATE FUNCTION @extschema@.set_allocator_alert_threshold(p_alert text, p_threshold numeric, p_reason text)
