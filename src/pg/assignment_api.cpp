@@ -80,18 +80,5 @@ Datum unassign_tables(FunctionCallInfo fcinfo) {
 
 }  // namespace allocator::pg
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(assign_tables_atomic_v2);
-Datum assign_tables_atomic_v2(PG_FUNCTION_ARGS) {
-    static const allocator::pg::EntryPoint entry{"assign_tables_atomic_v2", 0};
-    return allocator::pg::sql_entry(fcinfo, entry, allocator::pg::assign_tables);
-}
-
-PG_FUNCTION_INFO_V1(unassign_tables_atomic);
-Datum unassign_tables_atomic(PG_FUNCTION_ARGS) {
-    static const allocator::pg::EntryPoint entry{"unassign_tables_atomic", 0};
-    return allocator::pg::sql_entry(fcinfo, entry, allocator::pg::unassign_tables);
-}
-
-}  // extern "C"
+ALLOCATOR_SQL_FUNCTION(assign_tables_atomic_v2, 0, allocator::pg::assign_tables)
+ALLOCATOR_SQL_FUNCTION(unassign_tables_atomic, 0, allocator::pg::unassign_tables)

@@ -217,30 +217,7 @@ Datum sweep_holds(FunctionCallInfo fcinfo) {
 
 }  // namespace allocator::pg
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(create_table_hold);
-Datum create_table_hold(PG_FUNCTION_ARGS) {
-    static const allocator::pg::EntryPoint entry{"create_table_hold", 0};
-    return allocator::pg::sql_entry(fcinfo, entry, allocator::pg::create_hold);
-}
-
-PG_FUNCTION_INFO_V1(confirm_table_hold);
-Datum confirm_table_hold(PG_FUNCTION_ARGS) {
-    static const allocator::pg::EntryPoint entry{"confirm_table_hold", 1};
-    return allocator::pg::sql_entry(fcinfo, entry, allocator::pg::confirm_hold);
-}
-
-PG_FUNCTION_INFO_V1(release_table_hold);
-Datum release_table_hold(PG_FUNCTION_ARGS) {
-    static const allocator::pg::EntryPoint entry{"release_table_hold", -1};
-    return allocator::pg::sql_entry(fcinfo, entry, allocator::pg::release_hold);
-}
-
-PG_FUNCTION_INFO_V1(sweep_expired_holds);
-Datum sweep_expired_holds(PG_FUNCTION_ARGS) {
-    static const allocator::pg::EntryPoint entry{"sweep_expired_holds", -1};
-    return allocator::pg::sql_entry(fcinfo, entry, allocator::pg::sweep_holds);
-}
-
-}  // extern "C"
+ALLOCATOR_SQL_FUNCTION(create_table_hold, 0, allocator::pg::create_hold)
+ALLOCATOR_SQL_FUNCTION(confirm_table_hold, 1, allocator::pg::confirm_hold)
+ALLOCATOR_SQL_FUNCTION(release_table_hold, -1, allocator::pg::release_hold)
+ALLOCATOR_SQL_FUNCTION(sweep_expired_holds, -1, allocator::pg::sweep_holds)

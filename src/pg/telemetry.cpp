@@ -299,10 +299,6 @@ void allocator_telemetry_worker_main(Datum) {
     }
 }
 
-PG_FUNCTION_INFO_V1(allocator_telemetry_stats);
-Datum allocator_telemetry_stats(PG_FUNCTION_ARGS) {
-    static const allocator::pg::EntryPoint entry{"allocator_telemetry_stats", -1};
-    return allocator::pg::sql_entry(fcinfo, entry, allocator::pg::telemetry_stats);
-}
-
 }  // extern "C"
+
+ALLOCATOR_SQL_FUNCTION(allocator_telemetry_stats, -1, allocator::pg::telemetry_stats)
