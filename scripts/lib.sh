@@ -84,3 +84,17 @@ export NODE_PATH="/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}"
 node_postgres_available() {
     (cd "$ROOT/test/client" && node -e "require('pg')" >/dev/null 2>&1)
 }
+
+# Prints "PASSED FAILED" from the TAP summary of node --test ("# pass N", "# fail N") in
+# file $1, given the runner's exit status $2; "0 1" when there is no summary.
+count_node_tap_results() {
+    local passed failed
+    passed=$(sed -n 's/^# pass \([0-9][0-9]*\)$/\1/p' "$1" | tail -n 1)
+    failed=$(sed -n 's/^# fail \([0-9][0-9]*\)$/\1/p' "$1" | tail -n 1)
+    if [ -z "$passed" ] || [ -z "$failed" ]; then
+        passed=0 failed=1
+    elif [ "$2" -ne 0 ] && [ "$failed" = 0 ]; then
+        failed=1
+    fi
+    echo "$passed $failed"
+}

@@ -42,14 +42,7 @@ else
     tail -50 "$data/server.log" 2>/dev/null || true
 fi
 
-# node's TAP summary: "# pass N" and "# fail N".
-passed=$(sed -n 's/^# pass \([0-9][0-9]*\)$/\1/p' "$log" | tail -n 1)
-failed=$(sed -n 's/^# fail \([0-9][0-9]*\)$/\1/p' "$log" | tail -n 1)
-if [ -z "$passed" ] || [ -z "$failed" ]; then
-    passed=0 failed=1
-elif [ $status -ne 0 ] && [ "$failed" = 0 ]; then
-    failed=1
-fi
+read -r passed failed < <(count_node_tap_results "$log" "$status")
 # Keep the work dir (server log) only when something failed.
 if [ "$failed" = 0 ]; then
     stop_cluster "$data"
