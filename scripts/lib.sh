@@ -98,3 +98,34 @@ count_node_tap_results() {
     fi
     echo "$passed $failed"
 }
+
+# run_regress_tool WORKDIR TOOL OUTPUTDIR ARGS...
+# Runs pg_regress or pg_isolation_regress (TOOL, under $(pgxs_test_dir)) as postgres on a
+# temporary instance in WORKDIR/tmp_check with test/regress.conf, prints its log and, on
+# failure, the start of its diffs, then "PASSED FAILED" counted from its "test ... ok"
+# lines (a run that fails before any test counts as a failure). The work dir is removed
+# when everything passed and kept (with results, diffs, server log) otherwise.
+run_regress_tool() {
+    local work=$1 tool=$2 outputdir=$3 status passed failed
+    shift 3
+    local log="$work/$(basename "$tool").log"
+    # The tool stops the server it started, also when a test fails; this covers the
+    # runner itself being interrupted or killed mid-run.
+    trap "stop_cluster '$work/tmp_check/data'" EXIT
+    cd "$work"
+    set +e
+    as_postgres "$(pgxs_test_dir)/$tool" \
+        --temp-instance="$work/tmp_check" --temp-config="$work/test/regress.conf" \
+        --bindir="$PG_BINDIR" --outputdir="$outputdir" "$@" >"$log" 2>&1
+    status=$?
+    set -e
+    cat "$log"
+    if [ $status -ne 0 ] && [ -f "$outputdir/regression.diffs" ]; then
+        echo "---- regression.diffs (first 300 lines; all of it in $outputdir) ----"
+        head -300 "$outputdir/regression.diffs"
+    fi
+    read -r passed failed < <(count_regress_results "$log")
+    if [ $status -ne 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+    if [ $status -eq 0 ]; then cd / && rm -rf "$work"; else echo "(work dir kept: $work)"; fi
+    echo "$passed $failed"
+}
