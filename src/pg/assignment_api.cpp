@@ -24,7 +24,7 @@ Datum assign_tables(FunctionCallInfo fcinfo) {
     request.assigned_by = optional_uuid_arg(fcinfo, 4);
     const auto window_argument = explicit_window(optional_timestamp_arg(fcinfo, 5), optional_timestamp_arg(fcinfo, 6));
 
-    spi_connect();
+    spi_connect(fcinfo);
     LockBudget locks;
     locks.lock_booking(booking_id);
     const Booking booking = load_booking(booking_id);
@@ -51,7 +51,7 @@ Datum unassign_tables(FunctionCallInfo fcinfo) {
     std::optional<std::vector<Uuid>> requested;
     if (raw_tables) requested = normalize_table_ids(*raw_tables);
 
-    spi_connect();
+    spi_connect(fcinfo);
     LockBudget locks;
     locks.lock_booking(booking_id);
     load_booking(booking_id);  // P0002 for an unknown booking

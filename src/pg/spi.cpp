@@ -3,6 +3,8 @@
 #include <array>
 #include <cstring>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
 #include "allocator/pg/guard.hpp"
 #include "allocator/pg/statements.hpp"
@@ -12,15 +14,39 @@ namespace allocator::pg {
 namespace {
 
 // Plans live for the backend's lifetime (SPI_keepplan); the plan cache re-plans them
-// when the tables change.
+// when the tables change. They are prepared for one schema of the extension: if a call
+// finds the extension in another schema (dropped and created again elsewhere), they are
+// dropped and prepared anew.
 std::array<SPIPlanPtr, static_cast<std::size_t>(Statement::Count)> kept_plans{};
+Oid plans_schema = InvalidOid;
+Oid bound_schema = InvalidOid;
+std::string bound_schema_quoted;
+
+std::string with_extension_schema(const char* sql) {
+    static constexpr std::string_view kPlaceholder = "@extschema@";
+    std::string text(sql);
+    for (std::size_t at = text.find(kPlaceholder); at != std::string::npos;
+         at = text.find(kPlaceholder, at + bound_schema_quoted.size())) {
+        text.replace(at, kPlaceholder.size(), bound_schema_quoted);
+    }
+    return text;
+}
 
 SPIPlanPtr plan_for(Statement statement) {
+    if (bound_schema == InvalidOid) throw std::logic_error("spi_connect(fcinfo) must run before any statement");
+    if (plans_schema != bound_schema) {
+        for (SPIPlanPtr& kept : kept_plans) {
+            if (kept) pg_call([&] { SPI_freeplan(kept); });
+            kept = nullptr;
+        }
+        plans_schema = bound_schema;
+    }
     SPIPlanPtr& slot = kept_plans[static_cast<std::size_t>(statement)];
     if (slot) return slot;
     const StatementText& def = statement_text(statement);
+    const std::string sql = with_extension_schema(def.sql);
     SPIPlanPtr plan = pg_call([&] {
-        SPIPlanPtr p = SPI_prepare(def.sql, def.nargs, const_cast<Oid*>(def.argtypes));
+        SPIPlanPtr p = SPI_prepare(sql.c_str(), def.nargs, const_cast<Oid*>(def.argtypes));
         if (p == nullptr)
             elog(ERROR, "allocator: SPI_prepare failed for %s: %s", def.name, SPI_result_code_string(SPI_result));
         if (SPI_keepplan(p) != 0) elog(ERROR, "allocator: SPI_keepplan failed for %s", def.name);
@@ -32,7 +58,20 @@ SPIPlanPtr plan_for(Statement statement) {
 
 }  // namespace
 
-void spi_connect() {
+void spi_connect(FunctionCallInfo fcinfo) {
+    // The extension is not relocatable, so the schema of the function being called is the
+    // extension's schema: one syscache lookup, no search_path involved.
+    const Oid schema = pg_call([&] { return get_func_namespace(fcinfo->flinfo->fn_oid); });
+    if (schema != bound_schema) {
+        char* quoted = pg_call([&] {
+            char* name = get_namespace_name(schema);
+            if (name == nullptr) elog(ERROR, "allocator: schema %u of the called function does not exist", schema);
+            return pstrdup(quote_identifier(name));
+        });
+        bound_schema_quoted = quoted;
+        pfree(quoted);
+        bound_schema = schema;
+    }
     pg_call([] {
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "allocator: SPI_connect failed");
     });

@@ -92,8 +92,9 @@ private:
 };
 
 // SPI_connect / SPI_finish, via pg_call. Not RAII on purpose: on error the transaction
-// aborts and PostgreSQL itself unwinds the SPI stack.
-void spi_connect();
+// aborts and PostgreSQL itself unwinds the SPI stack. spi_connect also binds the schema the
+// statements' @extschema@ stands for: the schema of the SQL function being called.
+void spi_connect(FunctionCallInfo fcinfo);
 void spi_finish();
 
 Rows execute(Statement statement, std::initializer_list<Param> params);
