@@ -192,9 +192,10 @@ SELECT proname AS api_function_not_security_definer FROM ext_functions
    AND NOT prosecdef;
 SELECT proname, prosecdef FROM ext_functions
  WHERE proname IN ('assign_tables_atomic_v2', 'unassign_tables_atomic') ORDER BY proname;
--- Every function pins search_path to the extension's schema and pg_temp (pg_temp last).
+-- Every function pins search_path to pg_catalog and pg_temp (pg_temp last): no schema
+-- another role can write, whatever the extension's schema (issue 7).
 SELECT proname AS search_path_not_pinned, proconfig FROM ext_functions
- WHERE NOT coalesce('search_path=public, pg_temp' = ANY (proconfig), false);
+ WHERE NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (proconfig), false);
 -- PUBLIC has no EXECUTE on any of them (grantee 0 in aclexplode is PUBLIC; a NULL acl
 -- means the default, which includes PUBLIC).
 SELECT proname AS executable_by_public FROM ext_functions f

@@ -1,6 +1,13 @@
--- allocator 0.1.0: schema and SQL API. See SPEC sections 2 and 3.
+-- allocator: schema and SQL API (docs/security.md says how this script is hardened).
 --
--- Every object is qualified with @extschema@ and every function pins its search_path, so a
--- hostile search_path at CREATE EXTENSION time or at call time cannot redirect anything.
+-- CREATE EXTENSION runs this script with search_path set to the target schema, where other
+-- roles may have created objects (functions or operators with better-matching argument
+-- types than pg_catalog's). So, before anything else, the script pins search_path to
+-- pg_catalog and pg_temp for the rest of its run (PostgreSQL restores the caller's
+-- search_path when the command ends); on top of that, every object of the extension is
+-- written @extschema@.name and every function and operator is pg_catalog's, named as such.
+-- Every function pins the same search_path for its calls.
 
 \echo Use "CREATE EXTENSION allocator" to load this file. \quit
+
+SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);

@@ -19,7 +19,7 @@ CREATE TABLE @extschema@.table_inventory (
     restaurant_id uuid NOT NULL,
     zone_id       uuid NOT NULL,
     table_number  text NOT NULL,
-    capacity      integer NOT NULL CHECK (capacity > 0),
+    capacity      integer NOT NULL CHECK (capacity OPERATOR(pg_catalog.>) 0),
     mobility      text NOT NULL DEFAULT 'fixed' CHECK (mobility IN ('movable', 'fixed')),
     active        boolean NOT NULL DEFAULT true,
     status        text NOT NULL DEFAULT 'available'
@@ -36,7 +36,7 @@ CREATE TABLE @extschema@.table_adjacencies (
     table_a uuid NOT NULL REFERENCES @extschema@.table_inventory (id) ON DELETE CASCADE,
     table_b uuid NOT NULL REFERENCES @extschema@.table_inventory (id) ON DELETE CASCADE,
     PRIMARY KEY (table_a, table_b),
-    CONSTRAINT table_adjacencies_not_self CHECK (table_a <> table_b)
+    CONSTRAINT table_adjacencies_not_self CHECK (table_a OPERATOR(pg_catalog.<>) table_b)
 );
 -- (a,b) and (b,a) are one undirected edge: storing both is a unique violation.
 CREATE UNIQUE INDEX table_adjacencies_undirected_idx
@@ -46,42 +46,18 @@ COMMENT ON TABLE @extschema@.table_adjacencies IS
     'Undirected adjacency between two tables of one zone: (a,b) and (b,a) are the same edge. '
     'With require_adjacency, a merge must be one connected group of this graph.';
 
-CREATE FUNCTION @extschema@.table_adjacencies_same_zone() RETURNS trigger
-LANGUAGE plpgsql SET search_path = @extschema@, pg_temp AS $$
-DECLARE
-    zone_a uuid;
-    zone_b uuid;
-BEGIN
-    SELECT zone_id INTO zone_a FROM @extschema@.table_inventory WHERE id = NEW.table_a;
-    SELECT zone_id INTO zone_b FROM @extschema@.table_inventory WHERE id = NEW.table_b;
-    -- A missing table is left to the foreign keys (23503), which run after this trigger.
-    IF zone_a <> zone_b THEN
-        RAISE EXCEPTION 'tables % and % are in different zones and cannot be adjacent', NEW.table_a, NEW.table_b
-            USING ERRCODE = '23514',
-                  DETAIL = pg_catalog.json_build_object('reason', 'adjacency_across_zones',
-                               'table_id', NEW.table_a, 'other_table_id', NEW.table_b,
-                               'zone_id', zone_a, 'other_zone_id', zone_b)::text,
-                  HINT = 'Adjacency links tables of one zone only.';
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.table_adjacencies_same_zone() IS
-    'Trigger: rejects an adjacency edge between tables of different zones (23514).';
-CREATE TRIGGER table_adjacencies_same_zone
-    BEFORE INSERT OR UPDATE ON @extschema@.table_adjacencies
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.table_adjacencies_same_zone();
+
 
 CREATE TABLE @extschema@.bookings (
     id               uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
     restaurant_id    uuid NOT NULL,
-    party_size       integer NOT NULL CHECK (party_size > 0),
+    party_size       integer NOT NULL CHECK (party_size OPERATOR(pg_catalog.>) 0),
     start_at         timestamptz NOT NULL,
     end_at           timestamptz NOT NULL,
     status           text NOT NULL DEFAULT 'pending'
                      CHECK (status IN ('pending', 'confirmed', 'checked_in', 'completed', 'cancelled', 'no_show')),
     assigned_zone_id uuid REFERENCES @extschema@.zones (id),
-    CONSTRAINT bookings_window_not_empty CHECK (start_at < end_at),
+    CONSTRAINT bookings_window_not_empty CHECK (start_at OPERATOR(pg_catalog.<) end_at),
     CONSTRAINT bookings_window_finite CHECK (pg_catalog.isfinite(start_at) AND pg_catalog.isfinite(end_at))
 );
 CREATE INDEX bookings_restaurant_window_idx ON @extschema@.bookings (restaurant_id, start_at);
@@ -103,11 +79,11 @@ CREATE TABLE @extschema@.booking_table_assignments (
     idempotency_key text,
     assigned_by     uuid,
     assigned_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    CONSTRAINT booking_table_assignments_window_not_empty CHECK (start_at < end_at),
+    CONSTRAINT booking_table_assignments_window_not_empty CHECK (start_at OPERATOR(pg_catalog.<) end_at),
     CONSTRAINT booking_table_assignments_booking_table_key UNIQUE (booking_id, table_id),
     -- The backstop: whatever reaches the table, one table is never seated twice at once.
     CONSTRAINT booking_table_assignments_no_overlap EXCLUDE USING gist (
-        table_id WITH =, pg_catalog.tstzrange(start_at, end_at, '[)') WITH &&)
+        table_id WITH OPERATOR(pg_catalog.=), pg_catalog.tstzrange(start_at, end_at, '[)') WITH OPERATOR(pg_catalog.&&))
 );
 CREATE INDEX booking_table_assignments_merge_group_idx
     ON @extschema@.booking_table_assignments (merge_group_id) WHERE merge_group_id IS NOT NULL;
@@ -120,14 +96,14 @@ CREATE TABLE @extschema@.table_holds (
     booking_id    uuid REFERENCES @extschema@.bookings (id) ON DELETE CASCADE,
     restaurant_id uuid NOT NULL,
     zone_id       uuid NOT NULL REFERENCES @extschema@.zones (id),
-    table_ids     uuid[] NOT NULL CHECK (pg_catalog.cardinality(table_ids) > 0),
+    table_ids     uuid[] NOT NULL CHECK (pg_catalog.cardinality(table_ids) OPERATOR(pg_catalog.>) 0),
     start_at      timestamptz NOT NULL,
     end_at        timestamptz NOT NULL,
     expires_at    timestamptz NOT NULL,
     created_by    uuid,
     created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
     metadata      jsonb NOT NULL DEFAULT '{}',
-    CONSTRAINT table_holds_window_not_empty CHECK (start_at < end_at)
+    CONSTRAINT table_holds_window_not_empty CHECK (start_at OPERATOR(pg_catalog.<) end_at)
 );
 CREATE INDEX table_holds_expires_at_idx ON @extschema@.table_holds (expires_at);
 CREATE INDEX table_holds_booking_idx ON @extschema@.table_holds (booking_id);
@@ -142,7 +118,7 @@ CREATE TABLE @extschema@.table_hold_members (
     end_at   timestamptz NOT NULL,
     PRIMARY KEY (hold_id, table_id),
     CONSTRAINT table_hold_members_no_overlap EXCLUDE USING gist (
-        table_id WITH =, pg_catalog.tstzrange(start_at, end_at, '[)') WITH &&)
+        table_id WITH OPERATOR(pg_catalog.=), pg_catalog.tstzrange(start_at, end_at, '[)') WITH OPERATOR(pg_catalog.&&))
 );
 COMMENT ON TABLE @extschema@.table_hold_members IS
     'The tables of each hold, one row each; an exclusion constraint forbids two overlapping holds on one table.';
@@ -179,8 +155,12 @@ CREATE TABLE @extschema@.booking_assignment_idempotency (
     end_at          timestamptz NOT NULL,
     merge_group_id  uuid,
     created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    hold_id         uuid,
     PRIMARY KEY (booking_id, idempotency_key)
 );
+COMMENT ON COLUMN @extschema@.booking_assignment_idempotency.hold_id IS
+    'The hold confirm_table_hold turned into this assignment (NULL for assign_tables_atomic_v2): a confirm '
+    'replays a key only for the hold that stored it.';
 COMMENT ON TABLE @extschema@.booking_assignment_idempotency IS
     'Idempotency ledger: one row per (booking, key) naming the sorted tables and window it assigned. '
     'Lives as long as the assignment it produced.';
@@ -218,23 +198,6 @@ INSERT INTO @extschema@.allocator_flags (name, enabled, reason) VALUES
     ('allocations_dual_write', true, 'default'),
     ('capacity_check', true, 'default');
 
--- Tables seeded by this script (flags, alert thresholds) are also dumped by pg_dump, which
--- restores their rows after CREATE EXTENSION has inserted the defaults. This trigger turns
--- an insert of an existing key into a replacement, so the restored values win.
--- TG_ARGV[0] names the key column.
-CREATE FUNCTION @extschema@.replace_seeded_row() RETURNS trigger
-LANGUAGE plpgsql SET search_path = @extschema@, pg_temp AS $$
-BEGIN
-    EXECUTE pg_catalog.format('DELETE FROM %I.%I WHERE %I::text = $1', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0])
-      USING pg_catalog.to_jsonb(NEW) ->> TG_ARGV[0];
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.replace_seeded_row() IS
-    'Trigger: an INSERT of an existing key replaces that row (keeps pg_dump restores of seeded tables working).';
-CREATE TRIGGER allocator_flags_replace_seeded
-    BEFORE INSERT ON @extschema@.allocator_flags
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.replace_seeded_row('name');
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.zones', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.table_inventory', '');
@@ -249,3 +212,56 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.observability_events', '
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.observability_events_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.allocator_flags', '');
 
+------------------------------------------------------------------------------------------
+-- Alert thresholds (allocator_alerts), pg_cron jobs (schedule_hold_sweeper)
+------------------------------------------------------------------------------------------
+
+CREATE TABLE @extschema@.allocator_alert_thresholds (
+    alert      text PRIMARY KEY
+               CHECK (alert IN ('allocator.lock_contention', 'allocator.hold_expiry_backlog',
+                                'allocator.rpc_conflict_rate', 'allocator.telemetry_insert_failures')),
+    -- NaN sorts above every number, so the upper bound also keeps out NaN and Infinity.
+    threshold  numeric NOT NULL
+               CONSTRAINT allocator_alert_thresholds_threshold_range
+               CHECK (threshold OPERATOR(pg_catalog.>=) 0 AND threshold OPERATOR(pg_catalog.<=) 1000000000),
+    reason     text,
+    changed_by text,
+    changed_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE @extschema@.allocator_alert_thresholds IS
+    'Thresholds of the runbook alerts reported by allocator_alerts(): an alert fires when its value is above '
+    'its threshold. Change them with set_allocator_alert_threshold, which records who, when and why.';
+COMMENT ON COLUMN @extschema@.allocator_alert_thresholds.alert IS
+    'The runbook alert, as allocator_alerts() names it.';
+COMMENT ON COLUMN @extschema@.allocator_alert_thresholds.threshold IS
+    'The alert fires when its value is strictly greater than this.';
+COMMENT ON COLUMN @extschema@.allocator_alert_thresholds.reason IS
+    'Why the threshold has this value (required by set_allocator_alert_threshold).';
+COMMENT ON COLUMN @extschema@.allocator_alert_thresholds.changed_by IS
+    'Who set it: session_user, and the role it had SET ROLE to ("authenticator as service_role").';
+COMMENT ON COLUMN @extschema@.allocator_alert_thresholds.changed_at IS
+    'When it was set.';
+INSERT INTO @extschema@.allocator_alert_thresholds (alert, threshold, reason) VALUES
+    ('allocator.lock_contention', 50, 'runbook default'),
+    ('allocator.hold_expiry_backlog', 25, 'runbook default'),
+    ('allocator.rpc_conflict_rate', 10, 'runbook default'),
+    ('allocator.telemetry_insert_failures', 0, 'default');
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.allocator_alert_thresholds', '');
+
+-- The pg_cron jobs this extension scheduled, by id. pg_cron names are unique per role only,
+-- so another role may own a job of the same name: the allocator finds its own by id.
+CREATE TABLE @extschema@.allocator_cron_jobs (
+    job_name     text PRIMARY KEY,
+    job_id       bigint NOT NULL,
+    scheduled_by text NOT NULL,
+    scheduled_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE @extschema@.allocator_cron_jobs IS
+    'The pg_cron job ids of the jobs schedule_hold_sweeper created (cron.job.jobid). Written only by '
+    'schedule_hold_sweeper / unschedule_hold_sweeper.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.allocator_cron_jobs', '');
+
+-- Conflict events name the booking they concern; manual_context shows a booking's latest.
+CREATE INDEX observability_events_booking_idx
+    ON @extschema@.observability_events (booking_id, created_at) WHERE booking_id IS NOT NULL;

@@ -1,22 +1,86 @@
 
 ------------------------------------------------------------------------------------------
--- Privileges: nothing is callable by PUBLIC. Grant what each role needs (README).
+-- Privileges: closed after CREATE EXTENSION, whatever the database's default privileges.
+--
+-- ALTER DEFAULT PRIVILEGES (Supabase grants ALL on every new table and function in public
+-- to anon, authenticated and service_role) hands the objects above to other roles the
+-- moment they are created. So every member of the extension loses every privilege of every
+-- role but its owner, PUBLIC included; grants are made on purpose afterwards (README,
+-- "Granting access").
+--
+-- ALTER EXTENSION UPDATE runs this too. There, objects that existed before the update keep
+-- the grants an operator made (EXECUTE, SELECT, the application's writes to the reference
+-- tables), except those no role but the owner may hold: TRIGGER, TRUNCATE and REFERENCES
+-- anywhere (a trigger runs as whoever fires it, and the allocator's SECURITY DEFINER
+-- functions fire them as the owner), and writes to the tables only the allocator writes.
+-- The update script lists those objects in allocator_upgrade.members_before; a NOTICE
+-- names every grant that was kept.
 ------------------------------------------------------------------------------------------
 
 DO $$
 DECLARE
-    fn regprocedure;
+    members_before oid[] := pg_catalog.string_to_array(
+        pg_catalog.current_setting('allocator_upgrade.members_before', true), ',')::oid[];
+    -- Tables that only the allocator's functions write (SPEC section 2).
+    allocator_state constant text[] := ARRAY[
+        'booking_table_assignments', 'table_holds', 'table_hold_members', 'allocations',
+        'booking_assignment_idempotency', 'allocator_flags', 'allocator_alert_thresholds', 'allocator_cron_jobs'];
+    member record;
+    grant_row record;
+    keep text[];
+    kept text[] := '{}';
 BEGIN
-    FOR fn IN
-        SELECT d.objid::regprocedure
+    FOR member IN
+        SELECT 'FUNCTION ' OPERATOR(pg_catalog.||) p.oid::pg_catalog.regprocedure::text AS target,
+               p.oid, p.proowner AS owner, p.proacl AS acl, false AS is_state_table
           FROM pg_catalog.pg_depend d
-          JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
-         WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
-           AND d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-           AND d.deptype = 'e'
-           AND e.extname = 'allocator'
+          JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
+          JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) d.objid
+         WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+           AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+           AND d.deptype OPERATOR(pg_catalog.=) 'e'
+           AND e.extname OPERATOR(pg_catalog.=) 'allocator'
+        UNION ALL
+        SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END
+                   OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text,
+               c.oid, c.relowner, c.relacl, c.relname OPERATOR(pg_catalog.=) ANY (allocator_state)
+          FROM pg_catalog.pg_depend d
+          JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
+          JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid
+         WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+           AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.deptype OPERATOR(pg_catalog.=) 'e'
+           AND e.extname OPERATOR(pg_catalog.=) 'allocator'
+           AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p', 'v', 'm', 'S']::"char"[])
     LOOP
-        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', fn);
+        EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC CASCADE', member.target);
+        FOR grant_row IN
+            SELECT a.grantee::pg_catalog.regrole::text AS role_name,
+                   pg_catalog.array_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
+              FROM pg_catalog.aclexplode(member.acl) a
+             WHERE a.grantee OPERATOR(pg_catalog.<>) 0 AND a.grantee OPERATOR(pg_catalog.<>) member.owner
+             GROUP BY a.grantee
+        LOOP
+            EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM %s CASCADE', member.target, grant_row.role_name);
+            IF member.oid OPERATOR(pg_catalog.=) ANY (members_before) THEN
+                SELECT pg_catalog.array_agg(p) INTO keep
+                  FROM pg_catalog.unnest(grant_row.privileges) AS p
+                 WHERE NOT p OPERATOR(pg_catalog.=) ANY (ARRAY['TRIGGER', 'TRUNCATE', 'REFERENCES'])
+                   AND NOT (member.is_state_table
+                            AND p OPERATOR(pg_catalog.=) ANY (ARRAY['INSERT', 'UPDATE', 'DELETE']));
+                IF keep IS NOT NULL THEN
+                    EXECUTE pg_catalog.format('GRANT %s ON %s TO %s',
+                        pg_catalog.array_to_string(keep, ', '), member.target, grant_row.role_name);
+                    kept := kept OPERATOR(pg_catalog.||) pg_catalog.format('%s on %s to %s',
+                        pg_catalog.array_to_string(keep, ', '), member.target, grant_row.role_name);
+                END IF;
+            END IF;
+        END LOOP;
     END LOOP;
+    IF pg_catalog.cardinality(kept) OPERATOR(pg_catalog.>) 0 THEN
+        RAISE NOTICE 'allocator: kept % grant(s) made before this update', pg_catalog.cardinality(kept)
+            USING DETAIL = pg_catalog.array_to_string(kept, E'\n'),
+                  HINT = 'Review them: README, "Granting access", says which roles need what.';
+    END IF;
 END
 $$;

@@ -13,7 +13,7 @@ CREATE FUNCTION @extschema@.allocator_telemetry_stats(
     OUT last_failure_message text,
     OUT pending integer)
 RETURNS record
-LANGUAGE c VOLATILE SECURITY DEFINER SET search_path = @extschema@, pg_temp
+LANGUAGE c VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'allocator_telemetry_stats';
 COMMENT ON FUNCTION @extschema@.allocator_telemetry_stats() IS
     'Conflict telemetry since server start: conflicts and lock timeouts recorded, events written by the '
@@ -31,7 +31,7 @@ CREATE FUNCTION @extschema@.record_conflict_event(
     p_detail      text,
     p_hint        text)
 RETURNS void
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = @extschema@, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     detail jsonb;
 BEGIN
@@ -43,16 +43,16 @@ BEGIN
     INSERT INTO @extschema@.observability_events
         (created_at, source, event_type, severity, restaurant_id, booking_id, context)
     SELECT p_occurred_at,
-           CASE WHEN p_function = 'create_table_hold' THEN 'capacity.hold' ELSE 'capacity.selector' END,
-           CASE WHEN p_function = 'create_table_hold' THEN 'hold.conflict' ELSE 'capacity.selector.assignment' END,
+           CASE WHEN p_function OPERATOR(pg_catalog.=) 'create_table_hold' THEN 'capacity.hold' ELSE 'capacity.selector' END,
+           CASE WHEN p_function OPERATOR(pg_catalog.=) 'create_table_hold' THEN 'hold.conflict' ELSE 'capacity.selector.assignment' END,
            'warning',
-           (SELECT b.restaurant_id FROM @extschema@.bookings b WHERE b.id = p_booking_id),
+           (SELECT b.restaurant_id FROM @extschema@.bookings b WHERE b.id OPERATOR(pg_catalog.=) p_booking_id),
            p_booking_id,
            pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                'function', p_function,
-               'table_id', detail->>'table_id',
-               'conflicting_booking_id', detail->>'conflicting_booking_id',
-               'hold_id', detail->>'hold_id',
+               'table_id', detail OPERATOR(pg_catalog.->>) 'table_id',
+               'conflicting_booking_id', detail OPERATOR(pg_catalog.->>) 'conflicting_booking_id',
+               'hold_id', detail OPERATOR(pg_catalog.->>) 'hold_id',
                'error', pg_catalog.jsonb_build_object('code', p_code, 'message', p_message,
                                                       'detail', detail, 'hint', p_hint)));
 END

@@ -1,0 +1,77 @@
+
+------------------------------------------------------------------------------------------
+-- Trigger functions: adjacency stays within one zone whichever row changes, and pg_dump
+-- restores of the seeded tables keep working. The triggers are in 80_triggers.sql.
+------------------------------------------------------------------------------------------
+
+-- SECURITY DEFINER: the row locks below need more than the SELECT a writer of
+-- table_adjacencies has on table_inventory.
+CREATE FUNCTION @extschema@.table_adjacencies_same_zone() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    zone_a uuid;
+    zone_b uuid;
+BEGIN
+    -- FOR SHARE waits for a concurrent move of either table to another zone and reads the
+    -- zone it moved to (table_inventory_zone_keeps_adjacency checks from the other side).
+    SELECT zone_id INTO zone_a FROM @extschema@.table_inventory WHERE id OPERATOR(pg_catalog.=) NEW.table_a FOR SHARE;
+    SELECT zone_id INTO zone_b FROM @extschema@.table_inventory WHERE id OPERATOR(pg_catalog.=) NEW.table_b FOR SHARE;
+    -- A missing table is left to the foreign keys (23503), which run after this trigger.
+    IF zone_a OPERATOR(pg_catalog.<>) zone_b THEN
+        RAISE EXCEPTION 'tables % and % are in different zones and cannot be adjacent', NEW.table_a, NEW.table_b
+            USING ERRCODE = '23514',
+                  DETAIL = pg_catalog.json_build_object('reason', 'adjacency_across_zones',
+                               'table_id', NEW.table_a, 'other_table_id', NEW.table_b,
+                               'zone_id', zone_a, 'other_zone_id', zone_b)::text,
+                  HINT = 'Adjacency links tables of one zone only.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.table_adjacencies_same_zone() IS
+    'Trigger: rejects an adjacency edge between tables of different zones (23514).';
+
+-- The same rule from the other side: a table cannot move to another zone while it has an
+-- edge to a table of its old zone (remove the edges first).
+CREATE FUNCTION @extschema@.table_inventory_zone_keeps_adjacency() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    other_table uuid;
+    other_zone uuid;
+BEGIN
+    SELECT o.id, o.zone_id INTO other_table, other_zone
+      FROM @extschema@.table_adjacencies e
+      JOIN @extschema@.table_inventory o
+        ON o.id OPERATOR(pg_catalog.=) CASE WHEN e.table_a OPERATOR(pg_catalog.=) NEW.id THEN e.table_b ELSE e.table_a END
+     WHERE (e.table_a OPERATOR(pg_catalog.=) NEW.id OR e.table_b OPERATOR(pg_catalog.=) NEW.id)
+       AND o.zone_id OPERATOR(pg_catalog.<>) NEW.zone_id
+     LIMIT 1;
+    IF other_table IS NOT NULL THEN
+        RAISE EXCEPTION 'table % cannot move to zone %: it is adjacent to table % of zone %',
+                        NEW.id, NEW.zone_id, other_table, other_zone
+            USING ERRCODE = '23514',
+                  DETAIL = pg_catalog.json_build_object('reason', 'adjacency_across_zones',
+                               'table_id', NEW.id, 'other_table_id', other_table,
+                               'zone_id', NEW.zone_id, 'other_zone_id', other_zone)::text,
+                  HINT = 'Delete the table''s rows in table_adjacencies first; adjacency links tables of one zone only.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.table_inventory_zone_keeps_adjacency() IS
+    'Trigger: refuses (23514) moving a table to another zone while it has adjacency edges to tables of other zones.';
+
+-- Tables seeded by this script (flags, alert thresholds) are also dumped by pg_dump, which
+-- restores their rows after CREATE EXTENSION has inserted the defaults. This trigger turns
+-- an insert of an existing key into a replacement, so the restored values win.
+-- TG_ARGV[0] names the key column.
+CREATE FUNCTION @extschema@.replace_seeded_row() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE pg_catalog.format('DELETE FROM %I.%I WHERE %I::text OPERATOR(pg_catalog.=) $1', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0])
+      USING pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.->>) TG_ARGV[0];
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.replace_seeded_row() IS
+    'Trigger: an INSERT of an existing key replaces that row (keeps pg_dump restores of seeded tables working).';

@@ -1,0 +1,22 @@
+
+------------------------------------------------------------------------------------------
+-- Triggers (their functions are in 20_reference_triggers.sql)
+------------------------------------------------------------------------------------------
+
+CREATE TRIGGER table_adjacencies_same_zone
+    BEFORE INSERT OR UPDATE ON @extschema@.table_adjacencies
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.table_adjacencies_same_zone();
+
+CREATE TRIGGER table_inventory_zone_keeps_adjacency
+    AFTER UPDATE OF zone_id ON @extschema@.table_inventory
+    FOR EACH ROW WHEN (OLD.zone_id OPERATOR(pg_catalog.<>) NEW.zone_id)
+    EXECUTE FUNCTION @extschema@.table_inventory_zone_keeps_adjacency();
+
+CREATE TRIGGER allocator_flags_replace_seeded
+    BEFORE INSERT ON @extschema@.allocator_flags
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.replace_seeded_row('name');
+
+-- As for allocator_flags: a restored row replaces the seeded default.
+CREATE TRIGGER allocator_alert_thresholds_replace_seeded
+    BEFORE INSERT ON @extschema@.allocator_alert_thresholds
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.replace_seeded_row('alert');

@@ -1,0 +1,66 @@
+-- allocator 0.1.0 -> 0.2.0: the schema changes. The update script the Makefile builds is
+-- this file, then every function and trigger of 0.2.0 (sql/install/2*-8*, replayed as
+-- CREATE OR REPLACE), then the privileges step (sql/install/90_privileges.sql).
+
+-- Before anything is created: the objects that exist now keep the grants an operator made
+-- on them (90_privileges.sql); everything this update adds starts closed.
+SELECT pg_catalog.set_config('allocator_upgrade.members_before',
+    (SELECT pg_catalog.string_agg(d.objid::text, ',')
+       FROM pg_catalog.pg_depend d
+       JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
+      WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+        AND d.classid OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.pg_proc'::pg_catalog.regclass,
+                                                         'pg_catalog.pg_class'::pg_catalog.regclass])
+        AND d.deptype OPERATOR(pg_catalog.=) 'e'
+        AND e.extname OPERATOR(pg_catalog.=) 'allocator'),
+    true);
+
+-- A confirm replays an idempotency key only for the hold that stored it.
+ALTER TABLE @extschema@.booking_assignment_idempotency ADD COLUMN hold_id uuid;
+COMMENT ON COLUMN @extschema@.booking_assignment_idempotency.hold_id IS
+    'The hold confirm_table_hold turned into this assignment (NULL for assign_tables_atomic_v2): a confirm '
+    'replays a key only for the hold that stored it.';
+
+-- Thresholds are finite numbers between 0 and 1e9 (0.1.0 accepted NaN, Infinity, 1e1000).
+-- A value 0.1.0 let through goes back to its default, with the old value in the reason.
+UPDATE @extschema@.allocator_alert_thresholds t
+   SET threshold = d.threshold,
+       reason = pg_catalog.format('reset by the 0.2.0 update: %s is not between 0 and 1000000000', t.threshold),
+       changed_by = 'allocator 0.2.0 update', changed_at = pg_catalog.now()
+  FROM (VALUES ('allocator.lock_contention', 50), ('allocator.hold_expiry_backlog', 25),
+               ('allocator.rpc_conflict_rate', 10), ('allocator.telemetry_insert_failures', 0)) AS d(alert, threshold)
+ WHERE d.alert OPERATOR(pg_catalog.=) t.alert
+   AND NOT (t.threshold OPERATOR(pg_catalog.>=) 0 AND t.threshold OPERATOR(pg_catalog.<=) 1000000000);
+ALTER TABLE @extschema@.allocator_alert_thresholds
+    DROP CONSTRAINT allocator_alert_thresholds_threshold_check,
+    ADD CONSTRAINT allocator_alert_thresholds_threshold_range
+        CHECK (threshold OPERATOR(pg_catalog.>=) 0 AND threshold OPERATOR(pg_catalog.<=) 1000000000);
+
+-- The sweeper's pg_cron job is found by its id, no longer by its name.
+CREATE TABLE @extschema@.allocator_cron_jobs (
+    job_name     text PRIMARY KEY,
+    job_id       bigint NOT NULL,
+    scheduled_by text NOT NULL,
+    scheduled_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE @extschema@.allocator_cron_jobs IS
+    'The pg_cron job ids of the jobs schedule_hold_sweeper created (cron.job.jobid). Written only by '
+    'schedule_hold_sweeper / unschedule_hold_sweeper.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.allocator_cron_jobs', '');
+-- 0.1.0 scheduled the job as the extension's owner (SECURITY DEFINER): adopt that one only.
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
+        EXECUTE $q$
+            INSERT INTO @extschema@.allocator_cron_jobs (job_name, job_id, scheduled_by)
+            SELECT j.jobname, j.jobid, 'allocator 0.2.0 update'
+              FROM cron.job j
+             WHERE j.jobname OPERATOR(pg_catalog.=) 'allocator-hold-sweeper'
+               AND j.username OPERATOR(pg_catalog.=) (
+                   SELECT r.rolname::text FROM pg_catalog.pg_extension e
+                     JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) e.extowner
+                    WHERE e.extname OPERATOR(pg_catalog.=) 'allocator')
+             ORDER BY j.jobid LIMIT 1$q$;
+    END IF;
+END
+$$;
