@@ -48,6 +48,7 @@ std::optional<LedgerEntry> load_ledger(const Uuid& booking_id, const std::string
     entry.table_ids = rows[0].uuid_array(1);
     std::sort(entry.table_ids.begin(), entry.table_ids.end());
     entry.window = Window{rows[0].timestamp(2), rows[0].timestamp(3)};
+    entry.hold_id = rows[0].optional_uuid(4);
     return entry;
 }
 
@@ -175,7 +176,8 @@ std::vector<AssignedRow> assign_locked(LockBudget& locks, const Booking& booking
     if (request.idempotency_key) {
         execute(Statement::InsertLedger,
                 {Param::of(booking.id), Param::of(*request.idempotency_key), Param::of(request.tables),
-                 Param::of(request.window.start), Param::of(request.window.end), Param::of(merge_group)});
+                 Param::of(request.window.start), Param::of(request.window.end), Param::of(merge_group),
+                 Param::of(request.confirmed_hold_id)});
     }
     execute(Statement::PinZone, {Param::of(booking.id), Param::of(zone)});
     return load_assignment_result(booking.id, request.tables);

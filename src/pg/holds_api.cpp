@@ -92,7 +92,7 @@ Datum create_hold(FunctionCallInfo fcinfo) {
     const Datum metadata = hold_metadata_arg(fcinfo, 6);
     const bool require_adjacency_argument = bool_arg(fcinfo, 7, false);
 
-    spi_connect();
+    spi_connect(fcinfo);
     LockBudget locks;
     locks.lock_booking(booking_id);
     const Booking booking = load_booking(booking_id);
@@ -129,7 +129,7 @@ Datum confirm_hold(FunctionCallInfo fcinfo) {
     request.idempotency_key = idempotency_key_arg(fcinfo, 2);
     request.assigned_by = optional_uuid_arg(fcinfo, 3);
 
-    spi_connect();
+    spi_connect(fcinfo);
     LockBudget locks;
     locks.lock_booking(booking_id);
     const Booking booking = load_booking(booking_id);
@@ -139,8 +139,9 @@ Datum confirm_hold(FunctionCallInfo fcinfo) {
     if (request.idempotency_key) stored = load_ledger(booking_id, *request.idempotency_key);
     std::optional<HoldRecord> hold = load_hold(hold_id, false);
     std::vector<AssignedRow> result;
-    if (!hold && stored) {
-        // This key already confirmed the hold: replay the stored result, write nothing.
+    if (!hold && stored && stored->hold_id == hold_id) {
+        // This key already confirmed this hold: replay the stored result, write nothing. A
+        // key stored by an assignment or by confirming another hold replays nothing here.
         result = load_assignment_result(booking_id, stored->table_ids);
     } else {
         if (!hold) throw_hold_not_found(hold_id);
@@ -164,6 +165,7 @@ Datum confirm_hold(FunctionCallInfo fcinfo) {
         if (removed[0].bigint(1) != 1) throw_hold_not_found(hold_id);
         request.tables = hold->table_ids;
         request.window = hold->window;
+        request.confirmed_hold_id = hold_id;
         result = assign_locked(locks, booking, load_flags(), request);
     }
     spi_finish();
@@ -175,7 +177,7 @@ Datum release_hold(FunctionCallInfo fcinfo) {
     const Uuid hold_id = required_uuid_arg(fcinfo, 0, "p_hold_id");
     const std::optional<Uuid> booking_id = optional_uuid_arg(fcinfo, 1);
 
-    spi_connect();
+    spi_connect(fcinfo);
     bool released = false;
     std::optional<HoldRecord> hold = load_hold(hold_id, false);
     if (hold) {
@@ -206,7 +208,7 @@ Datum sweep_holds(FunctionCallInfo fcinfo) {
                              "Sweep in short batches; pg_cron calls it again next minute.");
     }
     const int limit = PG_GETARG_INT32(0);
-    spi_connect();
+    spi_connect(fcinfo);
     Rows rows = execute(Statement::SweepExpiredHolds, {Param::of(limit)});
     const long long swept = rows[0].bigint(1);
     spi_finish();

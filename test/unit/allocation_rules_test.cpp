@@ -38,7 +38,7 @@ INSTANTIATE_TEST_SUITE_P(CheckBookingAssignable, BookingStatusRefused,
 // ---------------------------------------------------------------------------------------------
 // check_idempotent_replay
 
-const LedgerEntry kStored{{table_id(1), table_id(2)}, hours(19, 21)};
+const LedgerEntry kStored{{table_id(1), table_id(2)}, hours(19, 21), std::nullopt};
 
 TEST(CheckIdempotentReplay, SameTablesAndWindowReplay) {
     EXPECT_NO_THROW(check_idempotent_replay(kStored, {table_id(1), table_id(2)}, hours(19, 21), "k1"));

@@ -58,6 +58,7 @@ struct AdjacencyEdge {
 struct LedgerEntry {
     std::vector<Uuid> table_ids;  // sorted
     Window window;
+    std::optional<Uuid> hold_id;  // the hold confirm_table_hold turned into this assignment
 };
 
 }  // namespace allocator

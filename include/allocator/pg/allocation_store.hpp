@@ -41,6 +41,7 @@ struct AssignRequest {
     std::optional<std::string> idempotency_key;
     std::optional<Uuid> assigned_by;
     bool require_adjacency_argument = false;
+    std::optional<Uuid> confirmed_hold_id;  // set by confirm_table_hold, kept in the ledger row
 };
 
 // With the booking locked and loaded (and the idempotency key already checked): applies
