@@ -36,7 +36,8 @@ EXCEPTION WHEN OTHERS THEN
     IF parsed IS NULL OR jsonb_typeof(parsed) <> 'object' THEN
         RETURN state || ' (DETAIL is not a JSON object: ' || coalesce(nullif(detail, ''), 'none') || ')';
     END IF;
-    RETURN state || ' ' || coalesce(parsed->>'reason', '(DETAIL has no "reason")');
+    -- Qualified: security_hostile_public plants a better-matching ->> in public.
+    RETURN state || ' ' || coalesce(parsed OPERATOR(pg_catalog.->>) 'reason', '(DETAIL has no "reason")');
 END
 $$;
 

@@ -1,0 +1,174 @@
+-- Issue 7, finding 1: a role that can only create objects in public plants functions and
+-- operators there whose argument types match the allocator's calls better than
+-- pg_catalog's (polymorphic or variadic) ones. Under 0.1.0's search_path (public, pg_temp)
+-- they ran as the owner: the role made itself superuser, a planted && let an assign through
+-- another booking's live hold, and allocator_verify() saw nothing. Every planted object
+-- here records each call it gets in attack_log and tries to make its owner superuser; the
+-- suite drives every allocator function and then expects an empty log.
+SELECT fixture_reset();
+
+CREATE ROLE regress_attacker;
+CREATE ROLE regress_service;
+GRANT CREATE ON SCHEMA public TO regress_attacker;
+DO $$
+DECLARE
+    fn regprocedure;
+BEGIN
+    FOR fn IN SELECT p.oid::regprocedure FROM pg_proc p
+                JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+                JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'allocator'
+    LOOP
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO regress_service', fn);
+    END LOOP;
+END
+$$;
+
+-- A live hold of booking 2 on M3, an expired one of booking 7 on M4 (before the plants:
+-- put_hold, a test helper without a pinned search_path, would call them as superuser).
+SELECT put_hold(1, b(2), ARRAY[t(3)], '2030-06-01 19:00+00', '2030-06-01 21:00+00', now() + interval '10 minutes');
+SELECT put_hold(2, b(7), ARRAY[t(4)], '2030-06-01 20:00+00', '2030-06-01 22:00+00', now() - interval '1 minute');
+
+SET ROLE regress_attacker;
+CREATE TABLE public.attack_log (planted text, ran_as text, at timestamptz DEFAULT clock_timestamp());
+GRANT INSERT, SELECT ON public.attack_log TO PUBLIC;
+CREATE FUNCTION public.attack_hit(planted text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.attack_log (planted, ran_as) VALUES (planted, current_user);
+    BEGIN
+        EXECUTE 'ALTER ROLE regress_attacker SUPERUSER';
+    EXCEPTION WHEN insufficient_privilege THEN NULL;
+    END;
+END
+$$;
+-- Exact-type versions of polymorphic or variadic pg_catalog functions the allocator calls.
+CREATE FUNCTION public.unnest(a uuid[]) RETURNS SETOF uuid LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM public.attack_hit('unnest(uuid[])');
+    RETURN QUERY SELECT pg_catalog.unnest(a);
+END
+$$;
+CREATE FUNCTION public.cardinality(a uuid[]) RETURNS integer LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM public.attack_hit('cardinality(uuid[])');
+    RETURN pg_catalog.cardinality(a);
+END
+$$;
+CREATE FUNCTION public.to_jsonb(a uuid[]) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM public.attack_hit('to_jsonb(uuid[])');
+    RETURN pg_catalog.to_jsonb(a);
+END
+$$;
+CREATE FUNCTION public.format(f text, a text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM public.attack_hit('format(text, text)');
+    RETURN pg_catalog.format(f, a);
+END
+$$;
+-- The 12-argument shape of the hold events' jsonb_build_object.
+CREATE FUNCTION public.jsonb_build_object(text, uuid, text, uuid[], text, timestamptz, text, timestamptz,
+                                          text, timestamptz, text, name) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM public.attack_hit('jsonb_build_object(12 arguments)');
+    RETURN '{}';
+END
+$$;
+CREATE FUNCTION public.jsonb_agg_step(s jsonb, v jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM public.attack_hit('jsonb_agg(jsonb)');
+    RETURN coalesce(s, '[]'::jsonb) || jsonb_build_array(v);
+END
+$$;
+CREATE AGGREGATE public.jsonb_agg(jsonb) (sfunc = public.jsonb_agg_step, stype = jsonb);
+-- Operators: && that never sees an overlap, ->> for a jsonb key, = between oid and regclass.
+CREATE FUNCTION public.never_overlaps(a tstzrange, b tstzrange) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM public.attack_hit('&&(tstzrange, tstzrange)');
+    RETURN false;
+END
+$$;
+CREATE OPERATOR public.&& (leftarg = tstzrange, rightarg = tstzrange, function = public.never_overlaps);
+CREATE FUNCTION public.jsonb_field(a jsonb, b jsonb) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM public.attack_hit('->>(jsonb, jsonb)');
+    RAISE EXCEPTION 'planted ->> refuses';
+END
+$$;
+CREATE OPERATOR public.->> (leftarg = jsonb, rightarg = jsonb, function = public.jsonb_field);
+CREATE FUNCTION public.oid_is_class(a oid, b regclass) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM public.attack_hit('=(oid, regclass)');
+    RETURN a = b::oid;
+END
+$$;
+CREATE OPERATOR public.= (leftarg = oid, rightarg = regclass, function = public.oid_is_class);
+RESET ROLE;
+
+-- The plants work where the path lets them in: a query of the service role's own that puts
+-- public first calls them.
+SET ROLE regress_service;
+SET search_path = public, pg_catalog;
+SELECT count(*) AS planted_unnest_reachable FROM unnest(ARRAY['0000000b-0000-4000-8000-000000000001'::uuid]);
+SELECT tstzrange('2030-01-01', '2030-01-02') && tstzrange('2030-01-01', '2030-01-02') AS planted_overlap;
+RESET search_path;
+RESET ROLE;
+SELECT planted FROM attack_log ORDER BY planted;
+TRUNCATE attack_log;
+
+------------------------------------------------------------------------------------------
+-- Every allocator function, called by a role granted EXECUTE, with public first on its path.
+------------------------------------------------------------------------------------------
+SET ROLE regress_service;
+SET search_path = public, pg_catalog;
+SELECT count(*) AS assigned FROM assign_tables_atomic_v2(b(1), ARRAY[t(1), t(2)], 'key-1');
+SELECT count(*) AS replayed FROM assign_tables_atomic_v2(b(1), ARRAY[t(1), t(2)], 'key-1');
+-- The planted && would say a live hold of another booking does not overlap: still 23P01.
+SELECT try($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(3)])$$) AS over_live_hold;
+SELECT (create_table_hold(b(7), ARRAY[t(7)], '5 minutes')).id AS hold_id \gset
+SELECT count(*) AS confirmed FROM confirm_table_hold(:'hold_id', b(7), 'key-7');
+SELECT (create_table_hold(b(7), ARRAY[t(8)], '5 minutes')).id AS hold_id \gset
+SELECT release_table_hold(:'hold_id', b(7)) AS released;
+SELECT sweep_expired_holds() AS swept;
+SELECT count(*) AS unassigned FROM unassign_tables_atomic(b(1), ARRAY[t(2)]);
+SELECT jsonb_typeof(manual_context(b(1))) AS context;
+SELECT (set_allocator_flag('merges_enabled', true, 'regress: hostile public')).enabled AS flag;
+SELECT (set_allocator_alert_threshold('rpc_conflict_rate', 10, 'regress: hostile public')).threshold AS threshold;
+SELECT count(*) AS alerts FROM allocator_alerts();
+SELECT count(*) AS repair_rows FROM allocator_repair_mirror();
+SELECT problem FROM allocator_verify();
+SELECT (allocator_telemetry_stats()).preloaded IS NOT NULL AS telemetry_stats;
+SELECT try($$SELECT schedule_hold_sweeper()$$) AS schedule;
+SELECT try($$SELECT unschedule_hold_sweeper()$$) AS unschedule;
+RESET search_path;
+RESET ROLE;
+
+-- The telemetry worker's writer, and the schema's trigger functions, under the same path.
+SET search_path = public, pg_catalog;
+SELECT record_conflict_event(now(), 'assign_tables_atomic_v2', b(5), '23P01', 'regress conflict',
+                             '{"reason": "assignment_overlap", "table_id": "0000000b-0000-4000-8000-000000000003"}', 'hint');
+INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(4), t(5));
+-- t(4) is adjacent to t(5) of its zone now: it cannot move to the patio.
+SELECT try($$UPDATE table_inventory SET zone_id = z(2) WHERE id = t(4)$$) AS move_adjacent_table;
+RESET search_path;
+SELECT context OPERATOR(pg_catalog.->>) 'table_id' = t(3)::text AS event_written FROM observability_events
+ WHERE context OPERATOR(pg_catalog.->>) 'function' = 'assign_tables_atomic_v2' AND booking_id = b(5);
+
+-- allocator_verify() sees a live hold over another booking's assignment although the
+-- planted && says ranges never overlap (the hold is written past the functions).
+INSERT INTO table_holds (id, booking_id, restaurant_id, zone_id, table_ids, start_at, end_at, expires_at)
+VALUES (h(3), b(2), r(1), z(1), ARRAY[t(1)], '2030-06-01 19:30+00', '2030-06-01 20:30+00', now() + interval '10 minutes');
+INSERT INTO table_hold_members (hold_id, table_id, start_at, end_at)
+VALUES (h(3), t(1), '2030-06-01 19:30+00', '2030-06-01 20:30+00');
+SET search_path = public, pg_catalog;
+SELECT problem FROM allocator_verify() ORDER BY problem;
+RESET search_path;
+
+-- Nothing planted ran, and the attacker is no superuser.
+SELECT planted, ran_as FROM attack_log ORDER BY planted;
+SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'regress_attacker';
+
+DROP OWNED BY regress_attacker;
+DROP OWNED BY regress_service;
+REVOKE CREATE ON SCHEMA public FROM regress_attacker;
+DROP ROLE regress_attacker;
+DROP ROLE regress_service;
