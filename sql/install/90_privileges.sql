@@ -9,12 +9,15 @@
 -- "Granting access").
 --
 -- ALTER EXTENSION UPDATE runs this too. There, objects that existed before the update keep
--- the grants an operator made (EXECUTE, SELECT, the application's writes to the reference
--- tables), except those no role but the owner may hold: TRIGGER, TRUNCATE and REFERENCES
--- anywhere (a trigger runs as whoever fires it, and the allocator's SECURITY DEFINER
--- functions fire them as the owner), and writes to the tables only the allocator writes.
--- The update script lists those objects in allocator_upgrade.members_before; a NOTICE
--- names every grant that was kept.
+-- the grants an operator made on purpose (EXECUTE, SELECT, the application's writes to the
+-- reference tables), but never:
+--   - TRIGGER, TRUNCATE or REFERENCES (a trigger runs as whoever fires it, and the
+--     allocator's SECURITY DEFINER functions fire them as the owner);
+--   - writes to the tables only the allocator writes;
+--   - a grant the database's default privileges make on such objects anyway: nothing tells
+--     it from a deliberate one, so it is revoked and the NOTICE says how to grant it again.
+-- The update script lists the objects that existed before in
+-- allocator_upgrade.members_before; a NOTICE names every grant kept and every one revoked.
 ------------------------------------------------------------------------------------------
 
 DO $$
@@ -29,10 +32,12 @@ DECLARE
     grant_row record;
     keep text[];
     kept text[] := '{}';
+    revoked text[] := '{}';
 BEGIN
     FOR member IN
         SELECT 'FUNCTION ' OPERATOR(pg_catalog.||) p.oid::pg_catalog.regprocedure::text AS target,
-               p.oid, p.proowner AS owner, p.proacl AS acl, false AS is_state_table
+               p.oid, p.proowner AS owner, p.proacl AS acl, false AS is_state_table,
+               p.pronamespace AS schema_oid, 'f'::"char" AS default_acl_type
           FROM pg_catalog.pg_depend d
           JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
           JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) d.objid
@@ -43,7 +48,8 @@ BEGIN
         UNION ALL
         SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END
                    OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text,
-               c.oid, c.relowner, c.relacl, c.relname OPERATOR(pg_catalog.=) ANY (allocator_state)
+               c.oid, c.relowner, c.relacl, c.relname OPERATOR(pg_catalog.=) ANY (allocator_state),
+               c.relnamespace, CASE c.relkind WHEN 'S' THEN 'S' ELSE 'r' END::"char"
           FROM pg_catalog.pg_depend d
           JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
           JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid
@@ -55,7 +61,7 @@ BEGIN
     LOOP
         EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC CASCADE', member.target);
         FOR grant_row IN
-            SELECT a.grantee::pg_catalog.regrole::text AS role_name,
+            SELECT a.grantee, a.grantee::pg_catalog.regrole::text AS role_name,
                    pg_catalog.array_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
               FROM pg_catalog.aclexplode(member.acl) a
              WHERE a.grantee OPERATOR(pg_catalog.<>) 0 AND a.grantee OPERATOR(pg_catalog.<>) member.owner
@@ -67,12 +73,25 @@ BEGIN
                   FROM pg_catalog.unnest(grant_row.privileges) AS p
                  WHERE NOT p OPERATOR(pg_catalog.=) ANY (ARRAY['TRIGGER', 'TRUNCATE', 'REFERENCES'])
                    AND NOT (member.is_state_table
-                            AND p OPERATOR(pg_catalog.=) ANY (ARRAY['INSERT', 'UPDATE', 'DELETE']));
+                            AND p OPERATOR(pg_catalog.=) ANY (ARRAY['INSERT', 'UPDATE', 'DELETE']))
+                   AND NOT EXISTS (
+                       SELECT FROM pg_catalog.pg_default_acl da, pg_catalog.aclexplode(da.defaclacl) x
+                        WHERE da.defaclrole OPERATOR(pg_catalog.=) member.owner
+                          AND da.defaclnamespace OPERATOR(pg_catalog.=) ANY (ARRAY[0, member.schema_oid]::oid[])
+                          AND da.defaclobjtype OPERATOR(pg_catalog.=) member.default_acl_type
+                          AND x.grantee OPERATOR(pg_catalog.=) grant_row.grantee
+                          AND x.privilege_type OPERATOR(pg_catalog.=) p);
                 IF keep IS NOT NULL THEN
                     EXECUTE pg_catalog.format('GRANT %s ON %s TO %s',
                         pg_catalog.array_to_string(keep, ', '), member.target, grant_row.role_name);
-                    kept := kept OPERATOR(pg_catalog.||) pg_catalog.format('%s on %s to %s',
+                    kept := kept OPERATOR(pg_catalog.||) pg_catalog.format('GRANT %s ON %s TO %s;',
                         pg_catalog.array_to_string(keep, ', '), member.target, grant_row.role_name);
+                END IF;
+                IF keep IS NULL OR pg_catalog.cardinality(keep) OPERATOR(pg_catalog.<) pg_catalog.cardinality(grant_row.privileges) THEN
+                    revoked := revoked OPERATOR(pg_catalog.||) pg_catalog.format('GRANT %s ON %s TO %s;',
+                        pg_catalog.array_to_string(ARRAY(SELECT p FROM pg_catalog.unnest(grant_row.privileges) AS p
+                                                          WHERE NOT p OPERATOR(pg_catalog.=) ANY (coalesce(keep, '{}'))), ', '),
+                        member.target, grant_row.role_name);
                 END IF;
             END IF;
         END LOOP;
@@ -81,6 +100,13 @@ BEGIN
         RAISE NOTICE 'allocator: kept % grant(s) made before this update', pg_catalog.cardinality(kept)
             USING DETAIL = pg_catalog.array_to_string(kept, E'\n'),
                   HINT = 'Review them: README, "Granting access", says which roles need what.';
+    END IF;
+    IF pg_catalog.cardinality(revoked) OPERATOR(pg_catalog.>) 0 THEN
+        RAISE NOTICE 'allocator: revoked % grant(s) that no role but the owner may hold, or that default privileges made',
+                     pg_catalog.cardinality(revoked)
+            USING DETAIL = pg_catalog.array_to_string(revoked, E'\n'),
+                  HINT = 'Grant on purpose what a role needs (README, "Granting access"); TRIGGER, TRUNCATE, REFERENCES '
+                         'and writes to the allocator''s own tables are for the owner only.';
     END IF;
 END
 $$;
