@@ -15,9 +15,10 @@
 --     allocator's SECURITY DEFINER functions fire them as the owner);
 --   - writes to the tables only the allocator writes;
 --   - a grant the database's default privileges make on such objects anyway: nothing tells
---     it from a deliberate one, so it is revoked and the NOTICE says how to grant it again.
+--     it from a deliberate one, so it is revoked and the WARNING says how to grant it again.
 -- The update script lists the objects that existed before in
--- allocator_upgrade.members_before; a NOTICE names every grant kept and every one revoked.
+-- allocator_upgrade.members_before; a WARNING (extension scripts do not show NOTICEs)
+-- names every grant kept and every one revoked.
 ------------------------------------------------------------------------------------------
 
 DO $$
@@ -97,12 +98,12 @@ BEGIN
         END LOOP;
     END LOOP;
     IF pg_catalog.cardinality(kept) OPERATOR(pg_catalog.>) 0 THEN
-        RAISE NOTICE 'allocator: kept % grant(s) made before this update', pg_catalog.cardinality(kept)
+        RAISE WARNING 'allocator: kept % grant(s) made before this update', pg_catalog.cardinality(kept)
             USING DETAIL = pg_catalog.array_to_string(kept, E'\n'),
                   HINT = 'Review them: README, "Granting access", says which roles need what.';
     END IF;
     IF pg_catalog.cardinality(revoked) OPERATOR(pg_catalog.>) 0 THEN
-        RAISE NOTICE 'allocator: revoked % grant(s) that no role but the owner may hold, or that default privileges made',
+        RAISE WARNING 'allocator: revoked % grant(s) that no role but the owner may hold, or that default privileges made',
                      pg_catalog.cardinality(revoked)
             USING DETAIL = pg_catalog.array_to_string(revoked, E'\n'),
                   HINT = 'Grant on purpose what a role needs (README, "Granting access"); TRIGGER, TRUNCATE, REFERENCES '
