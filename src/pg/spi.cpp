@@ -56,6 +56,14 @@ SPIPlanPtr plan_for(Statement statement) {
     return plan;
 }
 
+// Ends the subtransaction execute_row_locking began, after an error in it, and returns to
+// the caller's memory context and resource owner (which the subtransaction replaced).
+void roll_back_subtransaction(MemoryContext context, ResourceOwner owner) {
+    pg_call([] { RollbackAndReleaseCurrentSubTransaction(); });
+    MemoryContextSwitchTo(context);
+    CurrentResourceOwner = owner;
+}
+
 }  // namespace
 
 void spi_connect(FunctionCallInfo fcinfo) {
@@ -118,23 +126,35 @@ Rows execute_row_locking(Statement statement, std::initializer_list<Param> param
     // while we waited for it fails with 40001, whatever snapshot found it. Run the statement
     // in a subtransaction and, on that error, roll it back and run it again on a new latest
     // snapshot, which no longer sees the deleted row (or sees the row's new version).
+    //
+    // The subtransaction must end on every path, as a PL/pgSQL block with an EXCEPTION clause
+    // ends its own (pl_exec.c, exec_stmt_block): on ANY error - a lock or statement timeout,
+    // a cancel, a constraint violation, a C++ exception - it is rolled back and released and
+    // the caller's memory context and resource owner restored before the error goes on up.
+    // Left open, it would swallow the caller's next ROLLBACK (autocommit: every statement
+    // after fails with 25P02 and ROLLBACK is FATAL), or be the one a caller's EXCEPTION
+    // block or ROLLBACK TO SAVEPOINT rolls back instead of the caller's own, which then
+    // commits the work it meant to undo. Only 40001 is retried.
     constexpr int kAttempts = 5;
+    const MemoryContext context = CurrentMemoryContext;
+    const ResourceOwner owner = CurrentResourceOwner;
     for (int attempt = 1;; ++attempt) {
-        const MemoryContext context = CurrentMemoryContext;
-        const ResourceOwner owner = CurrentResourceOwner;
         pg_call([] { BeginInternalSubTransaction(nullptr); });
         MemoryContextSwitchTo(context);
         try {
+            // pg_call copies a PostgreSQL error into the current memory context, `context`,
+            // which is the caller's (SPI's procedure context): the copy outlives the rollback.
             Rows rows = execute(statement, params);
             pg_call([] { ReleaseCurrentSubTransaction(); });
             MemoryContextSwitchTo(context);
             CurrentResourceOwner = owner;
             return rows;
         } catch (const PgError& e) {
+            roll_back_subtransaction(context, owner);
             if (e.sqlerrcode() != ERRCODE_T_R_SERIALIZATION_FAILURE || attempt == kAttempts) throw;
-            pg_call([] { RollbackAndReleaseCurrentSubTransaction(); });
-            MemoryContextSwitchTo(context);
-            CurrentResourceOwner = owner;
+        } catch (...) {
+            roll_back_subtransaction(context, owner);
+            throw;
         }
     }
 }

@@ -100,7 +100,9 @@ void spi_finish();
 Rows execute(Statement statement, std::initializer_list<Param> params);
 
 // execute() for statements that lock or delete hold rows another transaction may change
-// meanwhile: at REPEATABLE READ and above, retried in a subtransaction on 40001.
+// meanwhile: at REPEATABLE READ and above, run in a subtransaction and retried on 40001.
+// Any other error rolls the subtransaction back before it reaches the caller, so the
+// caller's transaction (or savepoint, or EXCEPTION block) aborts as it would without one.
 Rows execute_row_locking(Statement statement, std::initializer_list<Param> params);
 
 // Conversions used outside SPI too (function arguments and results).
