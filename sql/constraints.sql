@@ -67,3 +67,18 @@ SELECT hn(hold_id), tn(table_id), utc(start_at), utc(end_at) FROM table_hold_mem
 -- An edge to a table that does not exist is the foreign key's error (23503), not a zone error.
 SELECT fixture_reset();
 SELECT try_state($$INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(99), t(1))$$) AS missing_table;
+
+------------------------------------------------------------------------------------------
+-- Issue 7 finding 11: adjacency stays within one zone whichever row changes. A table with
+-- an edge to a table of its zone cannot move to another zone; without edges it can.
+------------------------------------------------------------------------------------------
+SELECT fixture_reset();
+SELECT try($$UPDATE table_inventory SET zone_id = z(2) WHERE id = t(2)$$) AS move_adjacent_table;
+SELECT try_detail($$UPDATE table_inventory SET zone_id = z(2) WHERE id = t(2)$$) ->> 'other_table_id' IN (t(1)::text, t(3)::text) AS names_the_neighbour;
+SELECT zone_id = z(1) AS still_in_main FROM table_inventory WHERE id = t(2);
+SELECT try($$UPDATE table_inventory SET zone_id = z(2) WHERE id = t(4)$$) AS move_lone_table;
+SELECT try($$UPDATE table_inventory SET capacity = 5 WHERE id = t(2)$$) AS other_columns_change_freely;
+SELECT count(*) AS cross_zone_edges
+  FROM table_adjacencies e JOIN table_inventory a ON a.id = e.table_a JOIN table_inventory b ON b.id = e.table_b
+ WHERE a.zone_id <> b.zone_id;
+SELECT fixture_reset();

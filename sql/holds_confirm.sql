@@ -174,3 +174,20 @@ UPDATE allocator_flags SET enabled = false WHERE name = 'allocations_dual_write'
 SELECT count(*) FROM confirm_table_hold(:'h1', b(1));
 UPDATE allocator_flags SET enabled = true WHERE name = 'allocations_dual_write';
 SELECT * FROM hx_state();
+
+------------------------------------------------------------------------------------------
+-- Issue 7 finding 10: a confirm replays an idempotency key only for the hold that stored
+-- it. A key first used by an assign, or by confirming another hold, replays nothing: a hold
+-- that never existed is hold_not_found, whatever the key.
+------------------------------------------------------------------------------------------
+SELECT fixture_reset();
+SELECT count(*) AS assigned FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)], 'assign-key');
+SELECT try($$SELECT * FROM confirm_table_hold('0000000d-0000-4000-8000-000000000099', b(1), 'assign-key')$$) AS never_existed;
+SELECT id AS h2 FROM create_table_hold(b(2), ARRAY[t(2)]) \gset
+SELECT count(*) AS confirmed FROM confirm_table_hold(:'h2', b(2), 'confirm-key');
+SELECT idempotency_key, hold_id = :'h2' AS stored_by_this_hold FROM booking_assignment_idempotency WHERE booking_id = b(2);
+-- The same confirm again replays (the hold is gone, the key names it) ...
+SELECT count(*) AS replayed FROM confirm_table_hold(:'h2', b(2), 'confirm-key');
+-- ... another hold id with that key does not.
+SELECT try($$SELECT * FROM confirm_table_hold('0000000d-0000-4000-8000-000000000098', b(2), 'confirm-key')$$) AS other_hold;
+SELECT * FROM allocator_verify();

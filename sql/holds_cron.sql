@@ -80,9 +80,26 @@ SELECT jobname, schedule FROM cron.job ORDER BY jobname;
 ------------------------------------------------------------------------------------------
 -- 4. Unschedule: true when the job existed, then false; the other job stays.
 ------------------------------------------------------------------------------------------
+-- Another role's job of the same name (pg_cron names jobs per role) is never touched: the
+-- sweeper's job is known by its id, kept in allocator_cron_jobs. (0.1.0 found it by name,
+-- so a second unschedule deleted the other role's job.)
+CREATE ROLE regress_cron_other;
+GRANT USAGE ON SCHEMA cron TO regress_cron_other;
+SET ROLE regress_cron_other;
+SELECT cron.schedule('allocator-hold-sweeper', '0 5 * * *', 'SELECT 2') > 0 AS other_roles_job;
+RESET ROLE;
+SELECT job_id = :job_id AS known_by_id, scheduled_by FROM allocator_cron_jobs;
+-- The job belongs to the extension's owner, whoever asked for it.
+SELECT username = (SELECT r.rolname FROM pg_extension e JOIN pg_roles r ON r.oid = e.extowner
+                    WHERE e.extname = 'allocator') AS owned_by_extension_owner
+  FROM cron.job WHERE jobid = :job_id;
 SELECT unschedule_hold_sweeper() AS removed;
-SELECT jobname FROM cron.job ORDER BY jobname;
+SELECT jobname, username = 'regress_cron_other' AS other_roles FROM cron.job ORDER BY jobname, 2;
 SELECT unschedule_hold_sweeper() AS removed_again;
+SELECT count(*) AS other_roles_job_kept FROM cron.job WHERE username = 'regress_cron_other';
+SELECT cron.unschedule(jobid) FROM cron.job WHERE username = 'regress_cron_other';
+REVOKE USAGE ON SCHEMA cron FROM regress_cron_other;
+DROP ROLE regress_cron_other;
 -- Scheduling again after an unschedule creates a new job.
 SELECT schedule_hold_sweeper() IS NOT NULL AS scheduled;
 SELECT count(*) AS jobs FROM cron.job WHERE jobname = 'allocator-hold-sweeper';

@@ -74,3 +74,19 @@ SELECT a.attname AS threshold_column_without_comment
 
 SELECT pg_temp.ops_reset();
 SELECT alert, threshold FROM allocator_alert_thresholds ORDER BY alert;
+
+------------------------------------------------------------------------------------------
+-- Issue 7 finding 6: a threshold is a finite number between 0 and 1e9. NaN (greater than
+-- every number, so never "negative"), Infinity and 1e1000 would make an alert that can
+-- never fire; each is 22023 bad_threshold and the threshold stays as it was.
+------------------------------------------------------------------------------------------
+SELECT try($$SELECT set_allocator_alert_threshold('rpc_conflict_rate', 'NaN', 'never fires')$$) AS nan;
+SELECT try($$SELECT set_allocator_alert_threshold('rpc_conflict_rate', 'Infinity', 'never fires')$$) AS infinity;
+SELECT try($$SELECT set_allocator_alert_threshold('rpc_conflict_rate', 1e1000, 'never fires')$$) AS huge;
+SELECT try($$SELECT set_allocator_alert_threshold('rpc_conflict_rate', -1, 'below zero')$$) AS negative;
+SELECT try_detail($$SELECT set_allocator_alert_threshold('rpc_conflict_rate', 'NaN', 'never fires')$$) AS detail;
+SELECT threshold FROM allocator_alert_thresholds WHERE alert = 'allocator.rpc_conflict_rate';
+-- The table refuses them too, whoever writes it.
+SELECT try_state($$UPDATE allocator_alert_thresholds SET threshold = 'NaN' WHERE alert = 'allocator.rpc_conflict_rate'$$) AS nan_in_table;
+SELECT (set_allocator_alert_threshold('rpc_conflict_rate', 1000000000, 'the largest allowed')).threshold AS largest;
+SELECT (set_allocator_alert_threshold('rpc_conflict_rate', 10, 'back to the runbook default')).threshold AS restored;

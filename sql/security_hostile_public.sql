@@ -1,10 +1,11 @@
 -- Issue 7, finding 1: a role that can only create objects in public plants functions and
 -- operators there whose argument types match the allocator's calls better than
--- pg_catalog's (polymorphic or variadic) ones. Under 0.1.0's search_path (public, pg_temp)
--- they ran as the owner: the role made itself superuser, a planted && let an assign through
--- another booking's live hold, and allocator_verify() saw nothing. Every planted object
--- here records each call it gets in attack_log and tries to make its owner superuser; the
--- suite drives every allocator function and then expects an empty log.
+-- pg_catalog's polymorphic or variadic ones (test/fixtures/hostile_plants.sql). Under
+-- 0.1.0's search_path (public, pg_temp) they ran as the owner: the role made itself
+-- superuser, a planted && let an assign through another booking's live hold, and
+-- allocator_verify() saw nothing. Every plant records each call it gets in attack_log and
+-- tries to make its owner superuser; the suite drives every allocator function and then
+-- expects an empty log.
 SELECT fixture_reset();
 
 CREATE ROLE regress_attacker;
@@ -28,80 +29,11 @@ $$;
 SELECT put_hold(1, b(2), ARRAY[t(3)], '2030-06-01 19:00+00', '2030-06-01 21:00+00', now() + interval '10 minutes');
 SELECT put_hold(2, b(7), ARRAY[t(4)], '2030-06-01 20:00+00', '2030-06-01 22:00+00', now() - interval '1 minute');
 
+-- The plants: test/fixtures/hostile_plants.sql.
 SET ROLE regress_attacker;
-CREATE TABLE public.attack_log (planted text, ran_as text, at timestamptz DEFAULT clock_timestamp());
-GRANT INSERT, SELECT ON public.attack_log TO PUBLIC;
-CREATE FUNCTION public.attack_hit(planted text) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO public.attack_log (planted, ran_as) VALUES (planted, current_user);
-    BEGIN
-        EXECUTE 'ALTER ROLE regress_attacker SUPERUSER';
-    EXCEPTION WHEN insufficient_privilege THEN NULL;
-    END;
-END
-$$;
--- Exact-type versions of polymorphic or variadic pg_catalog functions the allocator calls.
-CREATE FUNCTION public.unnest(a uuid[]) RETURNS SETOF uuid LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM public.attack_hit('unnest(uuid[])');
-    RETURN QUERY SELECT pg_catalog.unnest(a);
-END
-$$;
-CREATE FUNCTION public.cardinality(a uuid[]) RETURNS integer LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM public.attack_hit('cardinality(uuid[])');
-    RETURN pg_catalog.cardinality(a);
-END
-$$;
-CREATE FUNCTION public.to_jsonb(a uuid[]) RETURNS jsonb LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM public.attack_hit('to_jsonb(uuid[])');
-    RETURN pg_catalog.to_jsonb(a);
-END
-$$;
-CREATE FUNCTION public.format(f text, a text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM public.attack_hit('format(text, text)');
-    RETURN pg_catalog.format(f, a);
-END
-$$;
--- The 12-argument shape of the hold events' jsonb_build_object.
-CREATE FUNCTION public.jsonb_build_object(text, uuid, text, uuid[], text, timestamptz, text, timestamptz,
-                                          text, timestamptz, text, name) RETURNS jsonb LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM public.attack_hit('jsonb_build_object(12 arguments)');
-    RETURN '{}';
-END
-$$;
-CREATE FUNCTION public.jsonb_agg_step(s jsonb, v jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM public.attack_hit('jsonb_agg(jsonb)');
-    RETURN coalesce(s, '[]'::jsonb) || jsonb_build_array(v);
-END
-$$;
-CREATE AGGREGATE public.jsonb_agg(jsonb) (sfunc = public.jsonb_agg_step, stype = jsonb);
--- Operators: && that never sees an overlap, ->> for a jsonb key, = between oid and regclass.
-CREATE FUNCTION public.never_overlaps(a tstzrange, b tstzrange) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM public.attack_hit('&&(tstzrange, tstzrange)');
-    RETURN false;
-END
-$$;
-CREATE OPERATOR public.&& (leftarg = tstzrange, rightarg = tstzrange, function = public.never_overlaps);
-CREATE FUNCTION public.jsonb_field(a jsonb, b jsonb) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM public.attack_hit('->>(jsonb, jsonb)');
-    RAISE EXCEPTION 'planted ->> refuses';
-END
-$$;
-CREATE OPERATOR public.->> (leftarg = jsonb, rightarg = jsonb, function = public.jsonb_field);
-CREATE FUNCTION public.oid_is_class(a oid, b regclass) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM public.attack_hit('=(oid, regclass)');
-    RETURN a = b::oid;
-END
-$$;
-CREATE OPERATOR public.= (leftarg = oid, rightarg = regclass, function = public.oid_is_class);
+\set ECHO none
+\i test/fixtures/hostile_plants.sql
+\set ECHO all
 RESET ROLE;
 
 -- The plants work where the path lets them in: a query of the service role's own that puts
