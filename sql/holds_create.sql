@@ -82,8 +82,12 @@ SELECT try($$SELECT create_table_hold(b(7), ARRAY[t(3)], p_ttl => '1 day')$$);
 SELECT try($$SELECT create_table_hold(b(7), ARRAY[t(3)], p_ttl => '1 month')$$);
 SELECT try($$SELECT create_table_hold(b(7), ARRAY[t(3)], p_ttl => NULL)$$);
 -- Mixed units count as their total: 1 day - 23:59:51 is 9 seconds, 1 day - 23 hours is 1 hour.
+-- (A day is a calendar day of the session's time zone, 23 or 25 hours across a daylight
+-- saving change, as in now() + p_ttl; in UTC every day is 24 hours.)
+SET TimeZone = 'UTC';
 SELECT try($$SELECT create_table_hold(b(7), ARRAY[t(3)], p_ttl => '1 day -23:59:51')$$);
 SELECT try($$SELECT create_table_hold(b(7), ARRAY[t(3)], p_ttl => '1 day -23 hours')$$);
+RESET TimeZone;
 -- The DETAIL names the bounds.
 SELECT try_detail($$SELECT create_table_hold(b(7), ARRAY[t(3)], p_ttl => '5 seconds')$$);
 -- Nothing was written by the refused calls: the four holds above only.

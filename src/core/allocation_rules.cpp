@@ -111,6 +111,20 @@ std::vector<Uuid> tables_to_add(const std::vector<Uuid>& requested,
                              "Unassign the table first (unassign_tables_atomic) to move it to a new window.");
         }
     }
+    // All tables of a booking share one window: a merge is one seating, and its merge_group
+    // mirror row carries that window.
+    if (added.empty()) return added;
+    for (const ExistingAssignment& e : existing) {
+        if (e.window == window) continue;
+        throw rule_error("booking already has table " + e.table_id.to_string() + " for another window " +
+                             e.window.to_string() + "; all tables of a booking share one window",
+                         ErrorDetail("assigned_for_other_window")
+                             .add("table_id", e.table_id)
+                             .add("assigned_window", e.window.to_string())
+                             .add("requested_window", window.to_string()),
+                         "Assign the new table for the booking's window " + e.window.to_string() +
+                             ", or unassign the booking's tables first (unassign_tables_atomic) to move it.");
+    }
     return added;
 }
 

@@ -7,9 +7,24 @@
 
 namespace allocator {
 
+void check_table_array_size(long long elements, const char* argument) {
+    if (elements <= static_cast<long long>(kMaxTableArrayElements)) return;
+    const std::string name(argument);
+    throw AllocatorError(SqlState::InvalidParameter,
+                         name + " has " + std::to_string(elements) + " elements; at most " +
+                             std::to_string(kMaxTableArrayElements) + " are accepted (" +
+                             std::to_string(kMaxTablesPerRequest) + " distinct tables)",
+                         ErrorDetail("too_many_tables")
+                             .add("elements", elements)
+                             .add("element_limit", static_cast<long long>(kMaxTableArrayElements))
+                             .add("limit", static_cast<long long>(kMaxTablesPerRequest)),
+                         "Split the party across fewer tables, and pass each table id once.");
+}
+
 std::vector<Uuid> normalize_table_ids(const std::vector<std::optional<Uuid>>& raw,
                                       const char* argument) {
     const std::string name(argument);
+    check_table_array_size(static_cast<long long>(raw.size()), argument);
     if (raw.empty()) {
         throw AllocatorError(SqlState::InvalidParameter, name + " must not be empty",
                              ErrorDetail("no_tables"), "Pass at least one table id.");

@@ -77,6 +77,26 @@ std::optional<Window> explicit_window(std::optional<Timestamp> start, std::optio
                                  .add("end_at", format_timestamp(*end)),
                              "Windows are half-open [start, end); pass a start earlier than the end.");
     }
+    if (*start < kEarliestWindowStart || *end > kLatestWindowEnd) {
+        throw AllocatorError(SqlState::InvalidParameter,
+                             "window " + Window{*start, *end}.to_string() + " is outside " +
+                                 Window{kEarliestWindowStart, kLatestWindowEnd}.to_string(),
+                             ErrorDetail("window_out_of_range")
+                                 .add("start_at", format_timestamp(*start))
+                                 .add("end_at", format_timestamp(*end))
+                                 .add("earliest_start_at", format_timestamp(kEarliestWindowStart))
+                                 .add("latest_end_at", format_timestamp(kLatestWindowEnd)),
+                             "Pass a window between 2000-01-01 and 2100-01-01 (UTC).");
+    }
+    if (*end - *start > kMaxWindowMicros) {
+        throw AllocatorError(SqlState::InvalidParameter,
+                             "window " + Window{*start, *end}.to_string() + " is longer than 24 hours",
+                             ErrorDetail("window_too_long")
+                                 .add("start_at", format_timestamp(*start))
+                                 .add("end_at", format_timestamp(*end))
+                                 .add("max_hours", static_cast<long long>(kMaxWindowMicros / 3600000000LL)),
+                             "A table is seated for at most a day; assign each day separately.");
+    }
     return Window{*start, *end};
 }
 

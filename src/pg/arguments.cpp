@@ -22,15 +22,66 @@ Uuid required_uuid_arg(FunctionCallInfo fcinfo, int n, const char* name) {
     return *value;
 }
 
+namespace {
+
+struct ArrayShape {
+    int ndim = 0;
+    long long elements = 0;
+};
+
+// An array's dimensions, read from its header alone, so that a huge array is measured
+// without being copied, detoasted or deconstructed: an expanded array (a PL/pgSQL variable)
+// from its expanded header; a compressed or toasted one from a slice of its first bytes
+// (the ndim, dataoffset and elemtype words and up to MAXDIM dimensions); a plain one in
+// place.
+ArrayShape array_shape(Datum d) {
+    ArrayShape shape;
+    pg_call([&] {
+        auto* raw = reinterpret_cast<struct varlena*>(DatumGetPointer(d));
+        int ndim = 0;
+        const int* dims = nullptr;
+        if (VARATT_IS_EXTERNAL_EXPANDED(raw)) {
+            auto* expanded = reinterpret_cast<ExpandedArrayHeader*>(DatumGetEOHP(d));
+            if (expanded->ea_magic != EA_MAGIC) elog(ERROR, "allocator: expanded datum is not an array");
+            ndim = expanded->ndims;
+            dims = expanded->dims;
+        } else {
+            constexpr int32 kHeaderBytes =
+                static_cast<int32>(sizeof(ArrayType) - VARHDRSZ + 2 * sizeof(int) * MAXDIM);
+            auto* header = reinterpret_cast<ArrayType*>(
+                VARATT_IS_EXTENDED(raw) ? pg_detoast_datum_slice(raw, 0, kHeaderBytes) : raw);
+            ndim = ARR_NDIM(header);
+            if (ndim < 0 || ndim > MAXDIM ||
+                VARSIZE(header) < sizeof(ArrayType) + static_cast<std::size_t>(ndim) * sizeof(int))
+                elog(ERROR, "allocator: malformed array header");
+            dims = ARR_DIMS(header);
+        }
+        shape.ndim = ndim;
+        // Saturating product: only the comparison with a small limit matters.
+        constexpr long long kSaturated = 1LL << 40;
+        shape.elements = ndim == 0 ? 0 : 1;
+        for (int i = 0; i < ndim; ++i) {
+            const long long dim = dims[i];
+            shape.elements = dim <= 0 ? 0 : shape.elements > kSaturated / dim ? kSaturated : shape.elements * dim;
+        }
+    });
+    return shape;
+}
+
+}  // namespace
+
 std::optional<std::vector<std::optional<Uuid>>> optional_uuid_array_arg(FunctionCallInfo fcinfo, int n) {
     if (PG_ARGISNULL(n)) return std::nullopt;
     Datum d = PG_GETARG_DATUM(n);
-    ArrayType* array = pg_call([&] { return DatumGetArrayTypeP(d); });
-    if (ARR_NDIM(array) > 1) {
+    const ArrayShape shape = array_shape(d);
+    if (shape.ndim > 1) {
         throw AllocatorError(SqlState::InvalidParameter, "table id arrays must be one-dimensional",
-                             ErrorDetail("not_one_dimensional").add("dimensions", static_cast<long long>(ARR_NDIM(array))),
+                             ErrorDetail("not_one_dimensional").add("dimensions", static_cast<long long>(shape.ndim)),
                              "Pass a flat array such as ARRAY['<table-id>', '<table-id>']::uuid[].");
     }
+    // Before anything is copied: a 50-million-element array costs only this header read.
+    check_table_array_size(shape.elements);
+    ArrayType* array = pg_call([&] { return DatumGetArrayTypeP(d); });
     return uuid_array_elements(array);
 }
 

@@ -40,10 +40,19 @@ std::optional<HoldRecord> load_hold(const Uuid& hold_id, bool lock_row) {
     return hold;
 }
 
-std::int64_t interval_micros(const Interval* ttl) {
-    // Months count as 30 days, as PostgreSQL's own interval comparison does.
-    return ttl->time + (static_cast<std::int64_t>(ttl->day) + static_cast<std::int64_t>(ttl->month) * DAYS_PER_MONTH) *
-                           USECS_PER_DAY;
+// now() + p_ttl exactly as the INSERT computes it (timestamptz + interval: calendar months
+// and days in the session's time zone), or nullopt when that is no timestamp (22008).
+// Going on after that error without a subtransaction is safe: the function is pure
+// arithmetic and holds no lock, buffer or other resource when it fails.
+std::optional<Timestamp> expiry_after(Timestamp now, Datum ttl) {
+    try {
+        return DatumGetTimestampTz(
+            pg_call([&] { return DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(now), ttl); }));
+    } catch (const PgError& e) {
+        if (e.sqlerrcode() != ERRCODE_DATETIME_VALUE_OUT_OF_RANGE) throw;
+        FreeErrorData(e.data());
+        return std::nullopt;
+    }
 }
 
 Datum hold_metadata_arg(FunctionCallInfo fcinfo, int n) {
@@ -84,9 +93,11 @@ Datum create_hold(FunctionCallInfo fcinfo) {
     const MemoryContext result_context = CurrentMemoryContext;
     const Uuid booking_id = required_uuid_arg(fcinfo, 0, "p_booking_id");
     const std::vector<Uuid> tables = required_table_ids_arg(fcinfo, 1);
-    if (PG_ARGISNULL(2)) check_hold_ttl(-1);
-    Datum ttl = PG_GETARG_DATUM(2);
-    check_hold_ttl(interval_micros(DatumGetIntervalP(ttl)));
+    // The TTL is the real time to the expires_at that is stored: the INSERT computes
+    // now() + $7 itself, and now() is the transaction's timestamp, so it stores this value.
+    const Timestamp now = GetCurrentTransactionStartTimestamp();
+    const Datum ttl = PG_ARGISNULL(2) ? static_cast<Datum>(0) : PG_GETARG_DATUM(2);
+    check_hold_expiry(now, PG_ARGISNULL(2) ? std::nullopt : expiry_after(now, ttl));
     const auto window_argument = explicit_window(optional_timestamp_arg(fcinfo, 3), optional_timestamp_arg(fcinfo, 4));
     const std::optional<Uuid> created_by = optional_uuid_arg(fcinfo, 5);
     const Datum metadata = hold_metadata_arg(fcinfo, 6);

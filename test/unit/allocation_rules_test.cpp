@@ -405,6 +405,36 @@ TEST(TablesToAdd, TableHeldForAnotherWindowIsRefused) {
     EXPECT_TRUE(contains(json, json_field("requested_window", hours(19, 21).to_string())));
 }
 
+TEST(TablesToAdd, NewTableForAnotherWindowThanTheBookingsTablesIsRefused) {
+    // All tables of a booking share one window: that of its merge group.
+    const auto error = error_from([] { tables_to_add({table_id(2)}, existing_tables({1, 3}), hours(19, 22)); });
+    ASSERT_TRUE(fails_with(error, SqlState::CheckViolation, "assigned_for_other_window"));
+    const std::string json = error->detail().to_json();
+    EXPECT_TRUE(contains(json, json_field("table_id", table_id(1).to_string())));
+    EXPECT_TRUE(contains(json, json_field("assigned_window", hours(19, 21).to_string())));
+    EXPECT_TRUE(contains(json, json_field("requested_window", hours(19, 22).to_string())));
+}
+
+TEST(TablesToAdd, NewTableForADisjointWindowIsRefused) {
+    EXPECT_TRUE(fails_with(error_from([] { tables_to_add({table_id(2)}, existing_tables({1}), hours(21, 23)); }),
+                           SqlState::CheckViolation, "assigned_for_other_window"));
+}
+
+TEST(TablesToAdd, NewTableIsRefusedWhenAnyExistingTableHasAnotherWindow) {
+    // Legacy rows with two windows: nothing can be added until they are made one.
+    std::vector<ExistingAssignment> existing = existing_tables({1});
+    existing.push_back(ExistingAssignment{table_id(3), hours(18, 20), std::nullopt});
+    const auto error =
+        error_from([&] { tables_to_add({table_id(1), table_id(2)}, existing, hours(19, 21)); });
+    ASSERT_TRUE(fails_with(error, SqlState::CheckViolation, "assigned_for_other_window"));
+    EXPECT_TRUE(contains(error->detail().to_json(), json_field("table_id", table_id(3).to_string())));
+}
+
+TEST(TablesToAdd, NewTableForTheBookingsWindowIsAdded) {
+    EXPECT_EQ(tables_to_add({table_id(2)}, existing_tables({1, 3}), hours(19, 21)),
+              (std::vector<Uuid>{table_id(2)}));
+}
+
 // ---------------------------------------------------------------------------------------------
 // check_assignment_conflicts
 

@@ -44,6 +44,59 @@ TEST(CheckHoldTtl, ZeroAndNegativeAreInvalidParameter) {
     EXPECT_TRUE(fails_with(error_from([] { check_hold_ttl(-kHour); }), SqlState::InvalidParameter, "ttl_out_of_range"));
 }
 
+// check_hold_expiry: the TTL is expires_at - now, whatever interval produced expires_at.
+constexpr Timestamp kNow = 850000000LL * kSecond;  // late 2026
+
+TEST(CheckHoldExpiry, RealTimeWithinBoundsPasses) {
+    EXPECT_NO_THROW(check_hold_expiry(kNow, kNow + 10 * kSecond));
+    EXPECT_NO_THROW(check_hold_expiry(kNow, kNow + 3 * 60 * kSecond));
+    EXPECT_NO_THROW(check_hold_expiry(kNow, kNow + kHour));
+}
+
+TEST(CheckHoldExpiry, ADayAwayIsOutOfRangeReportingTheRealTtl) {
+    // '1 mon -30 days 59 minutes' from a 31-day month: 1 day 59 minutes.
+    const auto error = error_from([] { check_hold_expiry(kNow, kNow + kDay + 59 * 60 * kSecond); });
+    ASSERT_TRUE(fails_with(error, SqlState::InvalidParameter, "ttl_out_of_range"));
+    EXPECT_TRUE(contains(error->detail().to_json(), "\"ttl_seconds\": 89940"));
+}
+
+TEST(CheckHoldExpiry, AlreadyExpiredIsOutOfRange) {
+    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kNow - kDay + 30 * 60 * kSecond); }),
+                           SqlState::InvalidParameter, "ttl_out_of_range"));
+    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kNow); }), SqlState::InvalidParameter,
+                           "ttl_out_of_range"));
+}
+
+TEST(CheckHoldExpiry, JustOutsideTheBoundsIsOutOfRange) {
+    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kNow + 10 * kSecond - 1); }),
+                           SqlState::InvalidParameter, "ttl_out_of_range"));
+    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kNow + kHour + 1); }),
+                           SqlState::InvalidParameter, "ttl_out_of_range"));
+}
+
+TEST(CheckHoldExpiry, NoTimestampIsOutOfRangeWithoutATtl) {
+    const auto error = error_from([] { check_hold_expiry(kNow, std::nullopt); });
+    ASSERT_TRUE(fails_with(error, SqlState::InvalidParameter, "ttl_out_of_range"));
+    const std::string json = error->detail().to_json();
+    EXPECT_FALSE(contains(json, "ttl_seconds"));
+    EXPECT_TRUE(contains(json, "\"min_seconds\": 10"));
+    EXPECT_TRUE(contains(json, "\"max_seconds\": 3600"));
+}
+
+TEST(CheckHoldExpiry, InfiniteExpiryIsOutOfRange) {
+    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kPositiveInfinity); }),
+                           SqlState::InvalidParameter, "ttl_out_of_range"));
+    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kNegativeInfinity); }),
+                           SqlState::InvalidParameter, "ttl_out_of_range"));
+}
+
+TEST(CheckHoldExpiry, DifferenceThatOverflowsIsOutOfRange) {
+    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNegativeInfinity + 1, kPositiveInfinity - 1); }),
+                           SqlState::InvalidParameter, "ttl_out_of_range"));
+    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kPositiveInfinity - 1, kNegativeInfinity + 1); }),
+                           SqlState::InvalidParameter, "ttl_out_of_range"));
+}
+
 TEST(ThrowHoldNotFound, IsNotFoundNamingTheHold) {
     const auto error = error_from([] { throw_hold_not_found(hold_id(3)); });
     ASSERT_TRUE(fails_with(error, SqlState::NotFound, "hold_not_found"));

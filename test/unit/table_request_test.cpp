@@ -86,5 +86,31 @@ TEST(NormalizeTableIds, NullIsRejectedEvenAfterManyDuplicates) {
     EXPECT_TRUE(fails_with(error_from([&] { normalize_table_ids(raw); }), SqlState::InvalidParameter, "null_table_id"));
 }
 
+TEST(CheckTableArraySize, UpToFourTimesTheDistinctLimitIsRead) {
+    EXPECT_EQ(kMaxTableArrayElements, 64u);
+    EXPECT_NO_THROW(check_table_array_size(0));
+    EXPECT_NO_THROW(check_table_array_size(64));
+}
+
+TEST(CheckTableArraySize, LongerArrayIsTooManyTablesNamingBothLimits) {
+    const auto error = error_from([] { check_table_array_size(50000000); });
+    ASSERT_TRUE(fails_with(error, SqlState::InvalidParameter, "too_many_tables"));
+    const std::string json = error->detail().to_json();
+    EXPECT_TRUE(contains(json, "\"elements\": 50000000"));
+    EXPECT_TRUE(contains(json, "\"element_limit\": 64"));
+    EXPECT_TRUE(contains(json, "\"limit\": 16"));
+    EXPECT_TRUE(contains(error->what(), "p_table_ids"));
+}
+
+TEST(NormalizeTableIds, SixtyFourCopiesOfOneTableAreOneTable) {
+    EXPECT_EQ(normalize_table_ids(RawIds(64, table_id(1))), std::vector<Uuid>{table_id(1)});
+}
+
+TEST(NormalizeTableIds, SixtyFiveElementsAreTooManyEvenAsCopies) {
+    const auto error = error_from([] { normalize_table_ids(RawIds(65, table_id(1))); });
+    ASSERT_TRUE(fails_with(error, SqlState::InvalidParameter, "too_many_tables"));
+    EXPECT_TRUE(contains(error->detail().to_json(), "\"elements\": 65"));
+}
+
 }  // namespace
 }  // namespace allocator::test

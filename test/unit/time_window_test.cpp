@@ -51,6 +51,56 @@ TEST(ExplicitWindow, StartAfterEndIsInvalidParameterNamingBothEnds) {
     EXPECT_TRUE(contains(json, json_field("end_at", "2000-01-01T19:00:00Z")));
 }
 
+// Bounds: [2000-01-01, 2100-01-01) UTC, at most 24 hours.
+constexpr Timestamp kJune2030 = 960000000LL * kSecond;  // 2030-06-02T..Z
+
+TEST(ExplicitWindow, EdgesOfTheCalendarRangeAreAccepted) {
+    EXPECT_EQ(explicit_window(kEarliestWindowStart, kEarliestWindowStart + kHour),
+              (Window{kEarliestWindowStart, kEarliestWindowStart + kHour}));
+    EXPECT_EQ(explicit_window(kLatestWindowEnd - kHour, kLatestWindowEnd),
+              (Window{kLatestWindowEnd - kHour, kLatestWindowEnd}));
+    EXPECT_EQ(format_timestamp(kLatestWindowEnd), "2100-01-01T00:00:00Z");
+}
+
+TEST(ExplicitWindow, StartBefore2000IsOutOfRange) {
+    const auto error = error_from([] { explicit_window(kEarliestWindowStart - 1, kEarliestWindowStart + kHour); });
+    ASSERT_TRUE(fails_with(error, SqlState::InvalidParameter, "window_out_of_range"));
+    const std::string json = error->detail().to_json();
+    EXPECT_TRUE(contains(json, json_field("earliest_start_at", "2000-01-01T00:00:00Z")));
+    EXPECT_TRUE(contains(json, json_field("latest_end_at", "2100-01-01T00:00:00Z")));
+}
+
+TEST(ExplicitWindow, EndAfter2099IsOutOfRange) {
+    EXPECT_TRUE(fails_with(error_from([] { explicit_window(kLatestWindowEnd - kHour, kLatestWindowEnd + 1); }),
+                           SqlState::InvalidParameter, "window_out_of_range"));
+}
+
+TEST(ExplicitWindow, WholeTimestampRangeIsOutOfRange) {
+    // 4713 BC to 294276 AD, PostgreSQL's own limits.
+    EXPECT_TRUE(fails_with(error_from([] { explicit_window(-211813488000LL * kSecond, 9223371331199LL * kSecond); }),
+                           SqlState::InvalidParameter, "window_out_of_range"));
+}
+
+TEST(ExplicitWindow, ExactlyADayIsAccepted) {
+    EXPECT_EQ(explicit_window(kJune2030, kJune2030 + kDay), (Window{kJune2030, kJune2030 + kDay}));
+}
+
+TEST(ExplicitWindow, LongerThanADayIsTooLong) {
+    const auto error = error_from([] { explicit_window(kJune2030, kJune2030 + kDay + 1); });
+    ASSERT_TRUE(fails_with(error, SqlState::InvalidParameter, "window_too_long"));
+    EXPECT_TRUE(contains(error->detail().to_json(), "\"max_hours\": 24"));
+}
+
+TEST(ExplicitWindow, EmptyIsReportedBeforeOutOfRange) {
+    EXPECT_TRUE(fails_with(error_from([] { explicit_window(kLatestWindowEnd + kHour, kEarliestWindowStart - kHour); }),
+                           SqlState::InvalidParameter, "window_empty"));
+}
+
+TEST(ExplicitWindow, OutOfRangeIsReportedBeforeTooLong) {
+    EXPECT_TRUE(fails_with(error_from([] { explicit_window(kEarliestWindowStart - kHour, kLatestWindowEnd); }),
+                           SqlState::InvalidParameter, "window_out_of_range"));
+}
+
 TEST(FormatTimestamp, ZeroIsThePostgresEpoch) {
     EXPECT_EQ(format_timestamp(0), "2000-01-01T00:00:00Z");
 }

@@ -46,8 +46,10 @@ Uuid check_table_set(const TableSetCheck& input);
 bool already_assigned(const std::vector<Uuid>& requested,
                       const std::vector<ExistingAssignment>& existing, const Window& window);
 
-// Requested tables the booking does not have yet. Throws 23514 when the booking already has
-// one of them for a different window (a booking holds a table once).
+// Requested tables the booking does not have yet. Throws 23514 assigned_for_other_window when
+// the booking already has one of them for a different window (a booking holds a table once),
+// or when there are tables to add and the booking already has any table for a different
+// window (all tables of a booking share one window, the window of its merge group).
 std::vector<Uuid> tables_to_add(const std::vector<Uuid>& requested,
                                 const std::vector<ExistingAssignment>& existing,
                                 const Window& window);

@@ -16,6 +16,13 @@ constexpr std::int64_t kMaxHoldTtlMicros = 3600LL * 1000000;  // 1 hour
 // 22023 unless 10 s <= ttl <= 1 h.
 void check_hold_ttl(std::int64_t ttl_micros);
 
+// The TTL check as it applies to a hold: the real time from `now` (the transaction's now())
+// to the `expires_at` that is stored, computed as PostgreSQL computes now() + p_ttl, with
+// calendar months and days. nullopt means there is no such timestamp (p_ttl is NULL, or
+// now() + p_ttl overflows the timestamp range); that, an infinite expires_at, or a time
+// outside 10 s .. 1 h is 22023 ttl_out_of_range.
+void check_hold_expiry(Timestamp now, std::optional<Timestamp> expires_at);
+
 struct HoldRecord {
     Uuid id;
     std::optional<Uuid> booking_id;

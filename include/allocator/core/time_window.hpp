@@ -32,8 +32,18 @@ struct Window {
 // ISO 8601 in UTC with a trailing Z.
 std::string format_timestamp(Timestamp ts);
 
-// Argument check for an optional explicit window: both ends or neither, both finite, start < end.
-// Throws 22023. Returns nullopt when neither end is given (the booking's window applies).
+// Bounds of an explicit window (p_start_at / p_end_at), a restaurant's own sense of a seating:
+// it lies within [2000-01-01, 2100-01-01) UTC and lasts at most 24 hours. Timestamps far
+// outside that range would block a table for millennia, and a seating longer than a day is
+// a mistake, not a booking.
+constexpr Timestamp kEarliestWindowStart = 0;                                 // 2000-01-01T00:00:00Z
+constexpr Timestamp kLatestWindowEnd = 36525LL * 86400 * 1000000;             // 2100-01-01T00:00:00Z
+constexpr std::int64_t kMaxWindowMicros = 24LL * 3600 * 1000000;              // 24 hours
+
+// Argument check for an optional explicit window: both ends or neither, both finite,
+// start < end (window_empty), within [kEarliestWindowStart, kLatestWindowEnd]
+// (window_out_of_range), at most kMaxWindowMicros long (window_too_long). Throws 22023.
+// Returns nullopt when neither end is given (the booking's window applies).
 std::optional<Window> explicit_window(std::optional<Timestamp> start, std::optional<Timestamp> end);
 
 }  // namespace allocator
