@@ -5,6 +5,7 @@
 --  2. A database owner who is no superuser owns public and plants there an =(oid, regclass)
 --     (0.1.0's install script called it 76 times as superuser), &&, unnest(uuid[]) and the
 --     rest of test/fixtures/hostile_plants.sql. A superuser's CREATE EXTENSION calls none.
+--  3. Installed into a schema of its own, the whole API works: nothing assumes public.
 CREATE ROLE anon NOLOGIN;
 CREATE ROLE authenticated NOLOGIN;
 CREATE ROLE service_role NOLOGIN;
@@ -100,7 +101,41 @@ SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS depends_on_public
    AND NOT (d.classid = 'pg_proc'::regclass
             AND d.objid IN (SELECT p.oid FROM pg_proc p WHERE p.proowner = 'regress_db_owner'::regrole));
 
+------------------------------------------------------------------------------------------
+-- 3. Installed into a schema of its own: nothing assumes public. The caller's search_path
+--    does not include that schema; every call names it.
+------------------------------------------------------------------------------------------
+\c contrib_regression
+CREATE DATABASE regress_other_schema;
+\c regress_other_schema
+CREATE SCHEMA seating;
+CREATE EXTENSION allocator SCHEMA seating CASCADE;
+SELECT n.nspname AS installed_in FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+ WHERE e.extname = 'allocator';
+INSERT INTO seating.zones (id, restaurant_id, name)
+VALUES ('a2000000-0000-4000-8000-000000000001', 'a1000000-0000-4000-8000-000000000001', 'main');
+INSERT INTO seating.table_inventory (id, restaurant_id, zone_id, table_number, capacity, mobility) VALUES
+    ('a3000000-0000-4000-8000-000000000001', 'a1000000-0000-4000-8000-000000000001', 'a2000000-0000-4000-8000-000000000001', 'T1', 2, 'movable'),
+    ('a3000000-0000-4000-8000-000000000002', 'a1000000-0000-4000-8000-000000000001', 'a2000000-0000-4000-8000-000000000001', 'T2', 2, 'movable');
+INSERT INTO seating.bookings (id, restaurant_id, party_size, start_at, end_at, status) VALUES
+    ('b0000000-0000-4000-8000-000000000001', 'a1000000-0000-4000-8000-000000000001', 2, '2030-06-01 19:00+00', '2030-06-01 21:00+00', 'confirmed'),
+    ('b0000000-0000-4000-8000-000000000002', 'a1000000-0000-4000-8000-000000000001', 2, '2030-06-01 19:00+00', '2030-06-01 21:00+00', 'confirmed');
+SHOW search_path;
+SELECT count(*) AS assigned
+  FROM seating.assign_tables_atomic_v2('b0000000-0000-4000-8000-000000000001', ARRAY['a3000000-0000-4000-8000-000000000001']::uuid[], 'k1');
+SELECT count(*) AS replayed
+  FROM seating.assign_tables_atomic_v2('b0000000-0000-4000-8000-000000000001', ARRAY['a3000000-0000-4000-8000-000000000001']::uuid[], 'k1');
+SELECT (seating.create_table_hold('b0000000-0000-4000-8000-000000000002', ARRAY['a3000000-0000-4000-8000-000000000002']::uuid[])).expires_at > now() AS held;
+SELECT count(*) AS confirmed
+  FROM seating.confirm_table_hold((SELECT id FROM seating.table_holds), 'b0000000-0000-4000-8000-000000000002');
+SELECT seating.sweep_expired_holds() AS swept;
+SELECT count(*) AS mirror_rows FROM seating.allocations;
+SELECT jsonb_array_length(seating.manual_context('b0000000-0000-4000-8000-000000000001') -> 'tables') AS context_tables;
+SELECT * FROM seating.allocator_verify();
+SELECT count(*) AS unassigned FROM seating.unassign_tables_atomic('b0000000-0000-4000-8000-000000000001');
+
 \c contrib_regression
 DROP DATABASE regress_supabase;
 DROP DATABASE regress_hostile_owner;
+DROP DATABASE regress_other_schema;
 DROP ROLE anon, authenticated, service_role, regress_db_owner;
