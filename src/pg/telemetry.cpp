@@ -100,6 +100,11 @@ char worker_database_name[NAMEDATALEN];
 // Whether the worker has said that the extension is missing in its database (once, until
 // it is there again).
 bool extension_missing_logged = false;
+// A failing write is logged at most once per kFailureLogMicros; the others are counted
+// (insert_failures, last_failure_message) and summed up in the next message.
+constexpr long kFailureLogMicros = 10L * 1000000;
+TimestampTz failure_logged_at = 0;
+uint64 failures_not_logged = 0;
 
 // The worker's current batch is done: `written` records are in observability_events,
 // `failed` are not, because of `message`.
@@ -210,13 +215,26 @@ void write_records(const ConflictRecord* records, int count) {
         HOLD_INTERRUPTS();
         MemoryContextSwitchTo(worker_context);
         ErrorData* error = CopyErrorData();
-        EmitErrorReport();
+        const TimestampTz now = GetCurrentTimestamp();
+        const bool log_it = now - failure_logged_at >= kFailureLogMicros;
+        if (log_it) EmitErrorReport();
         FlushErrorState();
         AbortCurrentTransaction();
         RESUME_INTERRUPTS();
         failed = true;
         finish_batch(0, count, error->message ? error->message : "unknown error");
         FreeErrorData(error);
+        if (!log_it) {
+            failures_not_logged += count;
+        } else {
+            if (failures_not_logged > 0)
+                ereport(LOG, (errmsg("allocator telemetry writer: %llu more events could not be written after the "
+                                     "failure logged at %s; their errors were not logged",
+                                     static_cast<unsigned long long>(failures_not_logged),
+                                     timestamptz_to_str(failure_logged_at))));
+            failure_logged_at = now;
+            failures_not_logged = 0;
+        }
     }
     PG_END_TRY();
     MemoryContextSwitchTo(worker_context);
