@@ -188,6 +188,15 @@ void insert_events(const char* schema, const ConflictRecord* records, int count)
     }
 }
 
+// Says how many events failed to be written, unlogged, since the failure logged last.
+void log_failures_not_logged() {
+    if (failures_not_logged == 0) return;
+    ereport(LOG, (errmsg("allocator telemetry writer: %llu more events could not be written after the failure "
+                         "logged at %s; their errors were not logged",
+                         static_cast<unsigned long long>(failures_not_logged), timestamptz_to_str(failure_logged_at))));
+    failures_not_logged = 0;
+}
+
 // Writes records of this database in one transaction of the worker's own; with no records,
 // only checks that the extension is there. Any error is counted, logged and survived.
 void write_records(const ConflictRecord* records, int count) {
@@ -224,16 +233,11 @@ void write_records(const ConflictRecord* records, int count) {
         failed = true;
         finish_batch(0, count, error->message ? error->message : "unknown error");
         FreeErrorData(error);
-        if (!log_it) {
-            failures_not_logged += count;
-        } else {
-            if (failures_not_logged > 0)
-                ereport(LOG, (errmsg("allocator telemetry writer: %llu more events could not be written after the "
-                                     "failure logged at %s; their errors were not logged",
-                                     static_cast<unsigned long long>(failures_not_logged),
-                                     timestamptz_to_str(failure_logged_at))));
+        if (log_it) {
+            log_failures_not_logged();
             failure_logged_at = now;
-            failures_not_logged = 0;
+        } else {
+            failures_not_logged += count;
         }
     }
     PG_END_TRY();
@@ -498,6 +502,8 @@ void allocator_telemetry_worker_main(Datum) {
             ProcessConfigFile(PGC_SIGHUP);
         }
         drain_ring();
+        if (failures_not_logged > 0 && GetCurrentTimestamp() - failure_logged_at >= kFailureLogMicros)
+            log_failures_not_logged();
     }
 }
 
