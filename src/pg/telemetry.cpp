@@ -29,7 +29,9 @@ namespace allocator::pg {
 namespace {
 
 // Records the ring holds while the worker is behind; one more is dropped (and counted).
-constexpr int kRingSize = 256;
+// 1024 records (about 2 MB of shared memory) bridge the worker's pauses: with 256, drops
+// began at 2,000 conflicts a second, far below what the worker writes (docs/operations.md).
+constexpr int kRingSize = 1024;
 // Records written per transaction of the worker.
 constexpr int kWriteBatch = 16;
 // The window of recent_insert_failures and recent_dropped.
