@@ -171,24 +171,24 @@ check "none of them reached postgres's observability_events" "12|12" \
 check "allocator_alerts: telemetry_insert_failures stays quiet" "0|f" \
     "$(sql -c "SELECT value, firing FROM allocator_alerts() WHERE alert = 'allocator.telemetry_insert_failures'")"
 
-# A burst the ring cannot hold: the worker is slowed to 20 ms a row while 1000 conflicts
-# arrive within a second or so. What does not fit is dropped and counted as dropped, not
-# as insert failures; everything else is written.
+# A burst the ring (1024 records) cannot hold: the worker is slowed to 5 ms a row while
+# 3000 conflicts arrive within a second or so. What does not fit is dropped and counted as
+# dropped, not as insert failures; everything else is written.
 read -r recorded0 written0 dropped0 events0 < <(sql -F ' ' -c "SELECT conflicts_recorded, events_written, dropped,
                                                                   (SELECT count(*) FROM observability_events)
                                                              FROM telemetry_test.stats")
 sql -q -c "CREATE FUNCTION telemetry_test.slow_event() RETURNS trigger LANGUAGE plpgsql AS
-               \$\$ BEGIN PERFORM pg_sleep(0.02); RETURN NEW; END \$\$" \
+               \$\$ BEGIN PERFORM pg_sleep(0.005); RETURN NEW; END \$\$" \
     -c "CREATE TRIGGER telemetry_test_slow BEFORE INSERT ON observability_events
             FOR EACH ROW EXECUTE FUNCTION telemetry_test.slow_event()"
-refuse 1000 >/dev/null
+refuse 3000 >/dev/null
 drained
 sql -q -c "DROP TRIGGER telemetry_test_slow ON observability_events"
 read -r recorded1 written1 dropped1 recent_dropped1 failures1 events1 < <(sql -F ' ' -c "
     SELECT conflicts_recorded, events_written, dropped, recent_dropped, insert_failures,
            (SELECT count(*) FROM observability_events) FROM telemetry_test.stats")
-echo "burst of 1000: $((written1 - written0)) written, $((dropped1 - dropped0)) dropped"
-check "a burst beyond the ring: some dropped, every one written or dropped, none failed" "t|1000|1000|0" \
+echo "burst of 3000: $((written1 - written0)) written, $((dropped1 - dropped0)) dropped"
+check "a burst beyond the ring: some dropped, every one written or dropped, none failed" "t|3000|3000|0" \
     "$([ $((dropped1 - dropped0)) -gt 0 ] && echo t || echo f)|$((recorded1 - recorded0))|$((written1 - written0 + dropped1 - dropped0))|$failures1"
 check "the drops are recent, and the rows written are the events counted as written" \
     "$((dropped1 - dropped0))|$((written1 - written0))" "$recent_dropped1|$((events1 - events0))"
