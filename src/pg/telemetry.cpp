@@ -483,7 +483,7 @@ void allocator_telemetry_worker_main(Datum) {
     // Belt and braces: every statement the worker sends is schema-qualified already.
     SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
     // A crash loses the records still in the ring anyway; waiting for the WAL flush of each
-    // batch would only make the worker slower (about a third: docs/operations.md).
+    // batch would only make the worker slower (by about a fifth: docs/operations.md).
     SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
     strlcpy(worker_database_name, telemetry_database_name, sizeof worker_database_name);
 
