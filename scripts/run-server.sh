@@ -131,16 +131,12 @@ check "the restored copy still refuses a double booking" 23P01 \
                          EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$" 2>&1 | sed -n 's/.*NOTICE:  //p')"
 
 # ---- telemetry: what it cannot write is counted where it belongs ----
-# allocator_telemetry_stats() and the columns the C function also fills (by name) but
-# 35_telemetry.sql does not declare yet: dropped, recent_dropped, other_database.
+# telemetry_test.stats: the counters of allocator_telemetry_stats() these checks read.
 sql -q -c "CREATE SCHEMA telemetry_test" \
-    -c "CREATE FUNCTION telemetry_test.new_columns(OUT dropped bigint, OUT recent_dropped bigint,
-            OUT other_database bigint)
-        RETURNS record LANGUAGE c AS '\$libdir/allocator', 'allocator_telemetry_stats'" \
     -c "CREATE VIEW telemetry_test.stats AS
             SELECT s.conflicts_recorded, s.events_written, s.insert_failures, s.recent_insert_failures,
-                   s.pending, n.dropped, n.recent_dropped, n.other_database
-              FROM allocator_telemetry_stats() s, telemetry_test.new_columns() n"
+                   s.pending, s.dropped, s.recent_dropped, s.other_database
+              FROM allocator_telemetry_stats() s"
 stat() { sql -c "SELECT $1 FROM telemetry_test.stats"; }
 drained() {  # waits (at most 60 s) until the worker has written or failed everything queued
     local deadline=$((SECONDS + 60))
@@ -269,9 +265,7 @@ check "worker in a database without the extension: postgres's 5 conflicts are ot
 check "... it keeps running (same process) and said so once in the log" "t|1" \
     "$([ -n "$pid0" ] && [ "$pid0" = "$(writer_pid)" ] && echo t || echo f)|$(grep -c 'extension allocator is not installed in database "telemetry_empty"' "$data/server.log")"
 check "allocator_telemetry_stats() names the database the worker writes to" telemetry_empty \
-    "$(sql -q -c "CREATE FUNCTION telemetry_test.worker_database(OUT worker_database text, OUT preloaded boolean)
-                RETURNS record LANGUAGE c AS '\$libdir/allocator', 'allocator_telemetry_stats'" \
-           -c "SELECT worker_database FROM telemetry_test.worker_database()")"
+    "$(sql -c "SELECT worker_database FROM allocator_telemetry_stats()")"
 
 if [ "$failed" -gt 0 ]; then
     echo "---- cron.job_run_details ----"; sql -c "SELECT status, return_message FROM cron.job_run_details"

@@ -73,7 +73,8 @@ SELECT * FROM set_allocator_alert_threshold('rpc_conflict_rate', 'NaN', 'a value
 SELECT schedule_hold_sweeper();
 -- Deliberate grants, as the 0.1.0 README told operators to make them.
 GRANT EXECUTE ON FUNCTION assign_tables_atomic_v2(uuid, uuid[], text, boolean, uuid, timestamptz, timestamptz),
-                          set_allocator_flag(text, boolean, text) TO service_role;
+                          set_allocator_flag(text, boolean, text),
+                          allocator_telemetry_stats() TO service_role;
 GRANT SELECT ON table_holds TO service_role;
 GRANT INSERT, UPDATE ON bookings TO service_role;
 GRANT TRIGGER ON bookings TO service_role;
@@ -173,6 +174,9 @@ check "service_role keeps its deliberate grants" "t t t" \
     "$(db postgres -F ' ' -c "SELECT has_function_privilege('service_role', 'assign_tables_atomic_v2(uuid, uuid[], text, boolean, uuid, timestamptz, timestamptz)', 'EXECUTE'),
                                      has_table_privilege('service_role', 'table_holds', 'SELECT'),
                                      has_table_privilege('service_role', 'bookings', 'INSERT, UPDATE')")"
+check "a grant on a function the update re-created (new OUT columns) is kept" "t 12" \
+    "$(db postgres -F ' ' -c "SELECT has_function_privilege('service_role', 'allocator_telemetry_stats()', 'EXECUTE'),
+                                     (SELECT cardinality(proallargtypes) FROM pg_proc WHERE proname = 'allocator_telemetry_stats')")"
 check "TRIGGER is for the owner only" f "$(db postgres -c "SELECT has_table_privilege('service_role', 'bookings', 'TRIGGER')")"
 check "anon keeps nothing its default privileges gave it" "0 0" \
     "$(db postgres -F ' ' -c "SELECT (SELECT count(*) FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'

@@ -11,14 +11,20 @@ CREATE FUNCTION @extschema@.allocator_telemetry_stats(
     OUT recent_insert_failures bigint,
     OUT last_failure_at timestamptz,
     OUT last_failure_message text,
-    OUT pending integer)
+    OUT pending integer,
+    OUT dropped bigint,
+    OUT recent_dropped bigint,
+    OUT other_database bigint,
+    OUT worker_database text)
 RETURNS record
 LANGUAGE c VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'allocator_telemetry_stats';
 COMMENT ON FUNCTION @extschema@.allocator_telemetry_stats() IS
-    'Conflict telemetry since server start: conflicts and lock timeouts recorded, events written by the '
-    'telemetry worker, insert failures (all, and in the last 5 minutes), queue length. preloaded is false '
-    'when allocator is not in shared_preload_libraries (then nothing is recorded).';
+    'Conflict telemetry since server start. conflicts_recorded: conflicts and lock timeouts of any database; each '
+    'ends in exactly one of events_written, insert_failures (writing failed; recent_insert_failures: last 5 minutes, '
+    'uncapped), dropped (ring full; recent_dropped: last 5 minutes), other_database (raised outside worker_database, '
+    'the database the worker writes to: not recorded) or pending. preloaded is false when allocator is not in '
+    'shared_preload_libraries (then nothing is recorded).';
 
 -- Called by the telemetry worker in its own transaction: the caller's transaction, in
 -- which the conflict happened, has rolled back.

@@ -703,11 +703,19 @@ BEGIN
 
     BEGIN
         SELECT pg_catalog.to_jsonb(s) INTO telemetry FROM @extschema@.allocator_telemetry_stats() s;
-        telemetry_note := CASE WHEN (telemetry OPERATOR(pg_catalog.->>) 'preloaded')::boolean THEN pg_catalog.jsonb_build_object('telemetry', 'recording')
-                          ELSE pg_catalog.jsonb_build_object('telemetry', 'not recording',
-                                   'note', 'allocator is not in shared_preload_libraries, so no telemetry worker '
-                                           'runs: the allocator''s own conflicts (23P01) and lock timeouts roll back '
-                                           'with their transaction unrecorded.') END;
+        telemetry_note := CASE
+            WHEN NOT (telemetry OPERATOR(pg_catalog.->>) 'preloaded')::boolean THEN
+                pg_catalog.jsonb_build_object('telemetry', 'not recording',
+                    'note', 'allocator is not in shared_preload_libraries, so no telemetry worker '
+                            'runs: the allocator''s own conflicts (23P01) and lock timeouts roll back '
+                            'with their transaction unrecorded.')
+            WHEN NOT coalesce(telemetry OPERATOR(pg_catalog.->>) 'worker_database'
+                              OPERATOR(pg_catalog.=) pg_catalog.current_database()::text, false) THEN
+                pg_catalog.jsonb_build_object('telemetry', 'not recording',
+                    'note', pg_catalog.format('the telemetry worker writes to database %s (allocator.database_name), '
+                            'not to this one: conflicts here are counted as other_database, not recorded',
+                            coalesce(telemetry OPERATOR(pg_catalog.->>) 'worker_database', '(none: no worker is running)')))
+            ELSE pg_catalog.jsonb_build_object('telemetry', 'recording') END;
     EXCEPTION WHEN OTHERS THEN
         telemetry := '{}';
         telemetry_note := pg_catalog.jsonb_build_object('telemetry', 'unavailable', 'error', SQLERRM);
@@ -848,7 +856,11 @@ BEGIN
                   'pending', telemetry OPERATOR(pg_catalog.->) 'pending',
                   'events_written', telemetry OPERATOR(pg_catalog.->) 'events_written',
                   'conflicts_recorded', telemetry OPERATOR(pg_catalog.->) 'conflicts_recorded',
-                  'look_at', 'SELECT * FROM allocator_telemetry_stats(); the server log has each failure')
+                  'dropped_total', telemetry OPERATOR(pg_catalog.->) 'dropped',
+                  'recent_dropped', telemetry OPERATOR(pg_catalog.->) 'recent_dropped',
+                  'other_database', telemetry OPERATOR(pg_catalog.->) 'other_database',
+                  'worker_database', telemetry OPERATOR(pg_catalog.->) 'worker_database',
+                  'look_at', 'SELECT * FROM allocator_telemetry_stats(); the server log has the first failure of every 10 seconds')
               OPERATOR(pg_catalog.||) telemetry_note;
     RETURN NEXT;
 END

@@ -16,15 +16,15 @@
 --   - writes to the tables only the allocator writes;
 --   - a grant the database's default privileges make on such objects anyway: nothing tells
 --     it from a deliberate one, so it is revoked and the WARNING says how to grant it again.
--- The update script lists the objects that existed before in
--- allocator_upgrade.members_before; a WARNING (extension scripts do not show NOTICEs)
--- names every grant kept and every one revoked.
+-- The update script records every object that existed before, with its privileges then, in
+-- allocator_upgrade.members_before (so a function it drops and re-creates keeps its grants
+-- too); a WARNING (extension scripts do not show NOTICEs) names every grant kept and every
+-- one revoked.
 ------------------------------------------------------------------------------------------
 
 DO $$
 DECLARE
-    members_before oid[] := pg_catalog.string_to_array(
-        pg_catalog.current_setting('allocator_upgrade.members_before', true), ',')::oid[];
+    members_before jsonb := nullif(pg_catalog.current_setting('allocator_upgrade.members_before', true), '')::jsonb;
     -- Tables that only the allocator's functions write (SPEC section 2).
     allocator_state constant text[] := ARRAY[
         'booking_table_assignments', 'table_holds', 'table_hold_members', 'allocations',
@@ -32,6 +32,7 @@ DECLARE
     member record;
     grant_row record;
     keep text[];
+    acl_before aclitem[];
     kept text[] := '{}';
     revoked text[] := '{}';
 BEGIN
@@ -59,38 +60,45 @@ BEGIN
     LOOP
         EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC CASCADE', member.target);
         FOR grant_row IN
+            SELECT DISTINCT a.grantee::pg_catalog.regrole::text AS role_name
+              FROM pg_catalog.aclexplode(member.acl) a
+             WHERE a.grantee OPERATOR(pg_catalog.<>) 0 AND a.grantee OPERATOR(pg_catalog.<>) member.owner
+        LOOP
+            EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM %s CASCADE', member.target, grant_row.role_name);
+        END LOOP;
+        CONTINUE WHEN members_before IS NULL OR NOT members_before OPERATOR(pg_catalog.?) member.target;
+        -- An object that existed before the update: its grants then ('' is the default ACL).
+        acl_before := nullif(members_before OPERATOR(pg_catalog.->>) member.target, '')::aclitem[];
+        FOR grant_row IN
             SELECT a.grantee, a.grantee::pg_catalog.regrole::text AS role_name,
                    pg_catalog.array_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
-              FROM pg_catalog.aclexplode(member.acl) a
+              FROM pg_catalog.aclexplode(acl_before) a
              WHERE a.grantee OPERATOR(pg_catalog.<>) 0 AND a.grantee OPERATOR(pg_catalog.<>) member.owner
              GROUP BY a.grantee
         LOOP
-            EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM %s CASCADE', member.target, grant_row.role_name);
-            IF member.oid OPERATOR(pg_catalog.=) ANY (members_before) THEN
-                SELECT pg_catalog.array_agg(p) INTO keep
-                  FROM pg_catalog.unnest(grant_row.privileges) AS p
-                 WHERE NOT p OPERATOR(pg_catalog.=) ANY (ARRAY['TRIGGER', 'TRUNCATE', 'REFERENCES'])
-                   AND NOT (member.is_state_table
-                            AND p OPERATOR(pg_catalog.=) ANY (ARRAY['INSERT', 'UPDATE', 'DELETE']))
-                   AND NOT EXISTS (
-                       SELECT FROM pg_catalog.pg_default_acl da, pg_catalog.aclexplode(da.defaclacl) x
-                        WHERE da.defaclrole OPERATOR(pg_catalog.=) member.owner
-                          AND da.defaclnamespace OPERATOR(pg_catalog.=) ANY (ARRAY[0, member.schema_oid]::oid[])
-                          AND da.defaclobjtype OPERATOR(pg_catalog.=) member.default_acl_type
-                          AND x.grantee OPERATOR(pg_catalog.=) grant_row.grantee
-                          AND x.privilege_type OPERATOR(pg_catalog.=) p);
-                IF keep IS NOT NULL THEN
-                    EXECUTE pg_catalog.format('GRANT %s ON %s TO %s',
-                        pg_catalog.array_to_string(keep, ', '), member.target, grant_row.role_name);
-                    kept := kept OPERATOR(pg_catalog.||) pg_catalog.format('GRANT %s ON %s TO %s;',
-                        pg_catalog.array_to_string(keep, ', '), member.target, grant_row.role_name);
-                END IF;
-                IF keep IS NULL OR pg_catalog.cardinality(keep) OPERATOR(pg_catalog.<) pg_catalog.cardinality(grant_row.privileges) THEN
-                    revoked := revoked OPERATOR(pg_catalog.||) pg_catalog.format('GRANT %s ON %s TO %s;',
-                        pg_catalog.array_to_string(ARRAY(SELECT p FROM pg_catalog.unnest(grant_row.privileges) AS p
-                                                          WHERE NOT p OPERATOR(pg_catalog.=) ANY (coalesce(keep, '{}'))), ', '),
-                        member.target, grant_row.role_name);
-                END IF;
+            SELECT pg_catalog.array_agg(p) INTO keep
+              FROM pg_catalog.unnest(grant_row.privileges) AS p
+             WHERE NOT p OPERATOR(pg_catalog.=) ANY (ARRAY['TRIGGER', 'TRUNCATE', 'REFERENCES'])
+               AND NOT (member.is_state_table
+                        AND p OPERATOR(pg_catalog.=) ANY (ARRAY['INSERT', 'UPDATE', 'DELETE']))
+               AND NOT EXISTS (
+                   SELECT FROM pg_catalog.pg_default_acl da, pg_catalog.aclexplode(da.defaclacl) x
+                    WHERE da.defaclrole OPERATOR(pg_catalog.=) member.owner
+                      AND da.defaclnamespace OPERATOR(pg_catalog.=) ANY (ARRAY[0, member.schema_oid]::oid[])
+                      AND da.defaclobjtype OPERATOR(pg_catalog.=) member.default_acl_type
+                      AND x.grantee OPERATOR(pg_catalog.=) grant_row.grantee
+                      AND x.privilege_type OPERATOR(pg_catalog.=) p);
+            IF keep IS NOT NULL THEN
+                EXECUTE pg_catalog.format('GRANT %s ON %s TO %s',
+                    pg_catalog.array_to_string(keep, ', '), member.target, grant_row.role_name);
+                kept := kept OPERATOR(pg_catalog.||) pg_catalog.format('GRANT %s ON %s TO %s;',
+                    pg_catalog.array_to_string(keep, ', '), member.target, grant_row.role_name);
+            END IF;
+            IF keep IS NULL OR pg_catalog.cardinality(keep) OPERATOR(pg_catalog.<) pg_catalog.cardinality(grant_row.privileges) THEN
+                revoked := revoked OPERATOR(pg_catalog.||) pg_catalog.format('GRANT %s ON %s TO %s;',
+                    pg_catalog.array_to_string(ARRAY(SELECT p FROM pg_catalog.unnest(grant_row.privileges) AS p
+                                                      WHERE NOT p OPERATOR(pg_catalog.=) ANY (coalesce(keep, '{}'))), ', '),
+                    member.target, grant_row.role_name);
             END IF;
         END LOOP;
     END LOOP;
