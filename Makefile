@@ -11,12 +11,12 @@ PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 # The install script is assembled from sql/install/*.sql, one file per area, in name order:
-#   00 header, 10 schema (tables, seeds), 20-79 functions, 80 triggers, 90 privileges.
+#   00 header, 05 what the privileges step covers, 10 schema (tables, seeds),
+#   20-79 functions, 80 triggers, 90 privileges.
 # Functions and triggers are written once, as CREATE: an update script replays the same
-# files as CREATE OR REPLACE after its own schema changes (sql/upgrade/FROM--TO.sql), so a
-# database updated in place runs exactly the code of a fresh install.
+# files as CREATE OR REPLACE around its own schema changes (sql/upgrade/FROM--TO.sql), so a
+# database updated in place runs exactly the code of a fresh install (scripts/assemble-update.sh).
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
-REPLAYED_PARTS = $(sort $(wildcard sql/install/[2-8]*.sql))
 UPGRADES = 0.1.0--$(EXTVERSION)
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql $(foreach u,$(UPGRADES),sql/$(EXTENSION)--$(u).sql)
 
@@ -45,7 +45,5 @@ $(OBJS): $(wildcard include/allocator/*/*.hpp)
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	cat $^ > $@
 
-sql/$(EXTENSION)--%--$(EXTVERSION).sql: sql/install/00_header.sql sql/upgrade/%--$(EXTVERSION).sql $(REPLAYED_PARTS) sql/install/90_privileges.sql
-	{ cat sql/install/00_header.sql sql/upgrade/$*--$(EXTVERSION).sql; \
-	  sed -E 's/^CREATE (FUNCTION|TRIGGER) /CREATE OR REPLACE \1 /' $(REPLAYED_PARTS); \
-	  cat sql/install/90_privileges.sql; } > $@
+sql/$(EXTENSION)--%--$(EXTVERSION).sql: sql/upgrade/%--$(EXTVERSION).sql $(INSTALL_PARTS) scripts/assemble-update.sh
+	sh scripts/assemble-update.sh sql/install $< > $@

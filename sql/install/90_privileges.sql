@@ -25,10 +25,6 @@
 DO $$
 DECLARE
     members_before jsonb := nullif(pg_catalog.current_setting('allocator_upgrade.members_before', true), '')::jsonb;
-    -- Tables that only the allocator's functions write (SPEC section 2).
-    allocator_state constant text[] := ARRAY[
-        'booking_table_assignments', 'table_holds', 'table_hold_members', 'allocations',
-        'booking_assignment_idempotency', 'allocator_flags', 'allocator_alert_thresholds', 'allocator_cron_jobs'];
     member record;
     grant_row record;
     keep text[];
@@ -36,27 +32,7 @@ DECLARE
     kept text[] := '{}';
     revoked text[] := '{}';
 BEGIN
-    FOR member IN
-        SELECT CASE WHEN p.oid IS NOT NULL THEN 'FUNCTION ' OPERATOR(pg_catalog.||) p.oid::pg_catalog.regprocedure::text
-                    WHEN c.relkind OPERATOR(pg_catalog.=) 'S' THEN 'SEQUENCE ' OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text
-                    ELSE 'TABLE ' OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text END AS target,
-               d.objid AS oid,
-               coalesce(p.proowner, c.relowner) AS owner,
-               coalesce(p.proacl, c.relacl) AS acl,
-               coalesce(c.relname OPERATOR(pg_catalog.=) ANY (allocator_state), false) AS is_state_table,
-               coalesce(p.pronamespace, c.relnamespace) AS schema_oid,
-               CASE WHEN p.oid IS NOT NULL THEN 'f' WHEN c.relkind OPERATOR(pg_catalog.=) 'S' THEN 'S' ELSE 'r' END::"char"
-                   AS default_acl_type
-          FROM pg_catalog.pg_depend d
-          JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
-          LEFT JOIN pg_catalog.pg_proc p
-            ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid OPERATOR(pg_catalog.=) d.objid
-          LEFT JOIN pg_catalog.pg_class c
-            ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid OPERATOR(pg_catalog.=) d.objid
-         WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
-           AND d.deptype OPERATOR(pg_catalog.=) 'e'
-           AND e.extname OPERATOR(pg_catalog.=) 'allocator'
-           AND (p.oid IS NOT NULL OR c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p', 'v', 'm', 'S']::"char"[]))
+    FOR member IN SELECT * FROM @extschema@.allocator_privilege_targets()
     LOOP
         EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC CASCADE', member.target);
         FOR grant_row IN

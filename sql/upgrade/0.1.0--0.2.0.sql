@@ -1,27 +1,15 @@
 -- allocator 0.1.0 -> 0.2.0: the schema changes. The update script the Makefile builds is
--- this file, then every function and trigger of 0.2.0 (sql/install/2*-8*, replayed as
--- CREATE OR REPLACE), then the privileges step (sql/install/90_privileges.sql).
+-- sql/install/05_privilege_targets.sql, this file, then every function and trigger of 0.2.0
+-- (sql/install/2*-8*), all replayed as CREATE OR REPLACE, then the privileges step
+-- (sql/install/90_privileges.sql).
 
 -- Before anything changes: every object of the extension with the privileges it has now
 -- (as {"FUNCTION f(args)" or "TABLE t": acl}). Objects that exist now keep the grants an
 -- operator made on them, also when this update has to drop and re-create one
 -- (90_privileges.sql); everything the update adds starts closed.
 SELECT pg_catalog.set_config('allocator_upgrade.members_before',
-    (SELECT pg_catalog.jsonb_object_agg(m.target, coalesce(m.acl::text, ''))::text
-       FROM (SELECT CASE WHEN p.oid IS NOT NULL THEN 'FUNCTION ' OPERATOR(pg_catalog.||) p.oid::pg_catalog.regprocedure::text
-                         WHEN c.relkind OPERATOR(pg_catalog.=) 'S' THEN 'SEQUENCE ' OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text
-                         ELSE 'TABLE ' OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text END AS target,
-                    coalesce(p.proacl, c.relacl) AS acl
-               FROM pg_catalog.pg_depend d
-               JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
-               LEFT JOIN pg_catalog.pg_proc p
-                 ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid OPERATOR(pg_catalog.=) d.objid
-               LEFT JOIN pg_catalog.pg_class c
-                 ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid OPERATOR(pg_catalog.=) d.objid
-              WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
-                AND d.deptype OPERATOR(pg_catalog.=) 'e'
-                AND e.extname OPERATOR(pg_catalog.=) 'allocator'
-                AND (p.oid IS NOT NULL OR c.relkind IS NOT NULL)) m),
+    (SELECT pg_catalog.jsonb_object_agg(t.target, coalesce(t.acl::text, ''))
+       FROM @extschema@.allocator_privilege_targets() t)::text,
     true);
 
 -- allocator_telemetry_stats() reports four more counters; CREATE OR REPLACE cannot change

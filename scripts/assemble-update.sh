@@ -1,0 +1,16 @@
+#!/bin/sh
+# Writes an update script to stdout: the install header, then the parts every update
+# replays (05_privilege_targets.sql first, so the delta can record privileges before it
+# changes anything), the delta sql/upgrade/FROM--TO.sql, every function and trigger part
+# (sql/install/2*-8*), the replayed ones as CREATE OR REPLACE, and the privileges step.
+# Used by the Makefile and CMakeLists.txt alike.
+#   usage: assemble-update.sh INSTALL_DIR DELTA
+set -eu
+install_dir=$1
+delta=$2
+replace() { sed -E 's/^CREATE (FUNCTION|TRIGGER) /CREATE OR REPLACE \1 /' "$@"; }
+cat "$install_dir/00_header.sql"
+replace "$install_dir/05_privilege_targets.sql"
+cat "$delta"
+replace $(ls "$install_dir"/[2-8]*.sql | LC_ALL=C sort)
+cat "$install_dir/90_privileges.sql"
