@@ -6,7 +6,7 @@
 
 CREATE FUNCTION @extschema@.allocator_privilege_targets()
 RETURNS TABLE (target text, owner oid, acl aclitem[], is_state_table boolean, schema_oid oid,
-               default_acl_type "char")
+               default_acl_type "char", name text)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN p.oid IS NOT NULL THEN 'FUNCTION ' OPERATOR(pg_catalog.||) p.oid::pg_catalog.regprocedure::text
                 WHEN c.relkind OPERATOR(pg_catalog.=) 'S' THEN 'SEQUENCE ' OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text
@@ -17,10 +17,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            coalesce(c.relname OPERATOR(pg_catalog.=) ANY (ARRAY[
                'booking_table_assignments', 'table_holds', 'table_hold_members', 'allocations',
                'booking_assignment_idempotency', 'allocator_flags', 'allocator_alert_thresholds',
-               'allocator_cron_jobs']), false),
+               'allocator_cron_jobs', 'allocator_role_access']), false),
            coalesce(p.pronamespace, c.relnamespace),
            -- pg_default_acl.defaclobjtype of the object
-           (CASE WHEN p.oid IS NOT NULL THEN 'f' WHEN c.relkind OPERATOR(pg_catalog.=) 'S' THEN 'S' ELSE 'r' END)::"char"
+           (CASE WHEN p.oid IS NOT NULL THEN 'f' WHEN c.relkind OPERATOR(pg_catalog.=) 'S' THEN 'S' ELSE 'r' END)::"char",
+           coalesce(p.proname, c.relname)::text
       FROM pg_catalog.pg_depend d
       JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
       LEFT JOIN pg_catalog.pg_proc p

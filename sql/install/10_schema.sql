@@ -1,5 +1,21 @@
 -- Schema of SPEC section 2: reference data, allocator state, flags, pg_dump registration.
 
+-- The functions are RPCs: PostgREST must see the schema they live in. Supabase's
+-- "extensions" schema is never exposed to it, and there every call would be a 404, so the
+-- install refuses it up front (docs/supabase.md, "Schemas").
+DO $$
+BEGIN
+    IF '@extschema@' OPERATOR(pg_catalog.=) 'extensions' THEN
+        RAISE EXCEPTION 'allocator cannot be installed in schema "extensions"'
+            USING ERRCODE = '0A000',
+                  DETAIL = 'Its functions are RPCs that PostgREST calls, and Supabase never exposes the extensions '
+                           'schema to PostgREST: every call would answer 404 (PGRST202).',
+                  HINT = 'CREATE EXTENSION allocator SCHEMA public CASCADE; or into a schema of its own that you add '
+                         'to PostgREST''s exposed schemas (db-schemas).';
+    END IF;
+END
+$$;
+
 ------------------------------------------------------------------------------------------
 -- Reference data (written by the application)
 ------------------------------------------------------------------------------------------

@@ -5,15 +5,13 @@
 -- a booking, the four runbook alerts, an invariant check and the mirror repair.
 ------------------------------------------------------------------------------------------
 
--- The SQL side's one error helper (the C++ side has its own): SQLSTATE, message, a JSON
--- DETAIL with a "reason", and a HINT, as SPEC section 4 asks of every error.
+-- The SQL side's error helper: SQLSTATE, message, a JSON DETAIL with a "reason", and a
+-- HINT, as SPEC section 4 asks of every error; raised by the C++ error reporter, so a
+-- PostgREST request gets it in the same PGRST form as the C++ functions' errors.
 CREATE FUNCTION @extschema@.allocator_error(p_sqlstate text, p_message text, p_detail jsonb, p_hint text)
 RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    RAISE EXCEPTION USING ERRCODE = p_sqlstate, MESSAGE = p_message, DETAIL = p_detail::text, HINT = p_hint;
-END
-$$;
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'allocator_error';
 COMMENT ON FUNCTION @extschema@.allocator_error(text, text, jsonb, text) IS
     'Internal: raises an allocator error (SQLSTATE, message, JSON DETAIL with a reason, HINT).';
 
@@ -531,6 +529,7 @@ BEGIN
             pg_catalog.jsonb_build_object('reason', 'booking_not_found', 'booking_id', p_booking_id),
             'Check the booking id against bookings.');
     END IF;
+    PERFORM @extschema@.allocator_require_access(booking.restaurant_id);
 
     booking_window := pg_catalog.tstzrange(booking.start_at, booking.end_at, '[)');
 

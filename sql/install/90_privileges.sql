@@ -92,3 +92,38 @@ BEGIN
     END IF;
 END
 $$;
+
+-- Roles given access with allocator_grant_access get what their access includes in this
+-- version (an update may add functions). A role that calls the staff RPCs by a grant made
+-- by hand is staff-scoped since 0.2.0 (it acts only for a signed-in user's restaurants):
+-- say so, with the command that keeps it acting on every restaurant.
+DO $$
+DECLARE
+    recorded record;
+    unscoped text[];
+BEGIN
+    FOR recorded IN SELECT a.role_name, a.access FROM @extschema@.allocator_role_access a
+                     WHERE pg_catalog.to_regrole(pg_catalog.quote_ident(a.role_name)) IS NOT NULL
+    LOOP
+        PERFORM @extschema@.allocator_apply_access(recorded.role_name, recorded.access);
+    END LOOP;
+    SELECT pg_catalog.array_agg(DISTINCT r.rolname ORDER BY r.rolname) INTO unscoped
+      FROM @extschema@.allocator_privilege_targets() t
+      JOIN @extschema@.allocator_access_objects() o
+        ON o.access OPERATOR(pg_catalog.=) 'staff' AND o.privilege OPERATOR(pg_catalog.=) 'EXECUTE'
+       AND o.object_name OPERATOR(pg_catalog.=) t.name AND t.target OPERATOR(pg_catalog.~~) 'FUNCTION %'
+      CROSS JOIN LATERAL pg_catalog.aclexplode(t.acl) x
+      JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) x.grantee
+     WHERE x.grantee OPERATOR(pg_catalog.<>) t.owner AND NOT r.rolsuper
+       AND NOT EXISTS (SELECT FROM @extschema@.allocator_role_access a WHERE a.role_name OPERATOR(pg_catalog.=) r.rolname);
+    IF unscoped IS NOT NULL THEN
+        RAISE WARNING 'allocator: role(s) % call the staff functions by a grant made by hand, and are now staff-scoped',
+                      pg_catalog.array_to_string(unscoped, ', ')
+            USING DETAIL = 'Since 0.2.0 such a role acts only on the restaurants of the signed-in user (the JWT sub) '
+                           'it calls for; without a user every call is 42501 (no_user).',
+                  HINT = pg_catalog.format('For a backend that acts on every restaurant: %s',
+                             (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT allocator_grant_access(%L, ''service'');', u), ' ')
+                                FROM pg_catalog.unnest(unscoped) AS u));
+    END IF;
+END
+$$;

@@ -65,3 +65,7 @@ BEGIN
     END IF;
 END
 $$;
+
+-- Access for the Supabase path (docs/supabase.md): staff membership, the roles' recorded
+-- access, the restaurant of every assignment (backfilled from its booking).
+-- allocator:include 15_access_schema.sql

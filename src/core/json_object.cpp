@@ -45,6 +45,11 @@ JsonObject& JsonObject::add(const std::string& key, long long value) {
     return *this;
 }
 
+JsonObject& JsonObject::add_object(const std::string& key, const JsonObject& value) {
+    fields_.emplace_back(key, value.to_json());
+    return *this;
+}
+
 std::string JsonObject::to_json() const {
     std::string out = "{";
     for (std::size_t i = 0; i < fields_.size(); ++i) {

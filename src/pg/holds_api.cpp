@@ -22,6 +22,8 @@ namespace allocator::pg {
 namespace {
 
 constexpr int kMaxSweepBatch = 10000;
+constexpr int kDefaultSweepBatch = 500;   // p_limit's default (40_holds.sql)
+constexpr int kDefaultHoldTtlSeconds = 180;  // p_ttl's default, '3 minutes' (40_holds.sql)
 
 std::optional<HoldRecord> load_hold(const Uuid& hold_id, bool lock_row) {
     Rows rows = lock_row ? execute_row_locking(Statement::LoadHoldForUpdate, {Param::of(hold_id)})
@@ -53,6 +55,15 @@ std::optional<Timestamp> expiry_after(Timestamp now, Datum ttl) {
         FreeErrorData(e.data());
         return std::nullopt;
     }
+}
+
+// p_ttl's default, also for an explicit NULL (PostgREST passes a JSON null as NULL).
+Datum default_hold_ttl() {
+    return pg_call([] {
+        Interval* ttl = static_cast<Interval*>(palloc0(sizeof(Interval)));
+        ttl->time = static_cast<TimeOffset>(kDefaultHoldTtlSeconds) * USECS_PER_SEC;
+        return IntervalPGetDatum(ttl);
+    });
 }
 
 Datum hold_metadata_arg(FunctionCallInfo fcinfo, int n) {
@@ -96,8 +107,8 @@ Datum create_hold(FunctionCallInfo fcinfo) {
     // The TTL is the real time to the expires_at that is stored: the INSERT computes
     // now() + $7 itself, and now() is the transaction's timestamp, so it stores this value.
     const Timestamp now = GetCurrentTransactionStartTimestamp();
-    const Datum ttl = PG_ARGISNULL(2) ? static_cast<Datum>(0) : PG_GETARG_DATUM(2);
-    check_hold_expiry(now, PG_ARGISNULL(2) ? std::nullopt : expiry_after(now, ttl));
+    const Datum ttl = PG_ARGISNULL(2) ? default_hold_ttl() : PG_GETARG_DATUM(2);
+    check_hold_expiry(now, expiry_after(now, ttl));
     const auto window_argument = explicit_window(optional_timestamp_arg(fcinfo, 3), optional_timestamp_arg(fcinfo, 4));
     const std::optional<Uuid> created_by = optional_uuid_arg(fcinfo, 5);
     const Datum metadata = hold_metadata_arg(fcinfo, 6);
@@ -107,6 +118,7 @@ Datum create_hold(FunctionCallInfo fcinfo) {
     LockBudget locks;
     locks.lock_booking(booking_id);
     const Booking booking = load_booking(booking_id);
+    require_access(booking.restaurant_id);
     check_booking_assignable(booking);
     const Window window = window_argument.value_or(booking.window);
     const Flags flags = load_flags();
@@ -144,6 +156,7 @@ Datum confirm_hold(FunctionCallInfo fcinfo) {
     LockBudget locks;
     locks.lock_booking(booking_id);
     const Booking booking = load_booking(booking_id);
+    require_access(booking.restaurant_id);
     check_booking_assignable(booking);
 
     std::optional<LedgerEntry> stored;
@@ -192,6 +205,7 @@ Datum release_hold(FunctionCallInfo fcinfo) {
     bool released = false;
     std::optional<HoldRecord> hold = load_hold(hold_id, false);
     if (hold) {
+        require_access(hold->restaurant_id);
         if (booking_id) check_hold_owner(*hold, *booking_id);
         // The lock order of every allocator call: the owner booking, the tables, then the
         // hold's row. Taking the row first could deadlock with a confirm of the same hold in
@@ -212,13 +226,13 @@ Datum release_hold(FunctionCallInfo fcinfo) {
 }
 
 Datum sweep_holds(FunctionCallInfo fcinfo) {
-    if (PG_ARGISNULL(0) || PG_GETARG_INT32(0) < 1 || PG_GETARG_INT32(0) > kMaxSweepBatch) {
+    const int limit = PG_ARGISNULL(0) ? kDefaultSweepBatch : PG_GETARG_INT32(0);
+    if (limit < 1 || limit > kMaxSweepBatch) {
         throw AllocatorError(SqlState::InvalidParameter,
                              "p_limit must be between 1 and " + std::to_string(kMaxSweepBatch),
                              ErrorDetail("bad_limit").add("max", static_cast<long long>(kMaxSweepBatch)),
                              "Sweep in short batches; pg_cron calls it again next minute.");
     }
-    const int limit = PG_GETARG_INT32(0);
     spi_connect(fcinfo);
     Rows rows = execute(Statement::SweepExpiredHolds, {Param::of(limit)});
     const long long swept = rows[0].bigint(1);

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "allocator/core/errors.hpp"
+#include "allocator/core/lock_budget.hpp"
 #include "allocator/core/lock_keys.hpp"
 #include "allocator/pg/guard.hpp"
 
@@ -10,7 +11,10 @@ namespace allocator::pg {
 
 int allocator_lock_timeout_ms = 2000;
 
-LockBudget::LockBudget() : started_at_(GetCurrentTimestamp()) {}
+LockBudget::LockBudget()
+    : started_at_(GetCurrentTimestamp()),
+      budget_ms_(lock_budget_ms(allocator_lock_timeout_ms, StatementTimeout,
+                                (started_at_ - GetCurrentStatementStartTimestamp()) / 1000)) {}
 
 void LockBudget::lock_booking(const Uuid& booking_id) { acquire(kBookingLockSpace, booking_id, "booking"); }
 
@@ -29,7 +33,7 @@ void LockBudget::acquire(int lock_space, const Uuid& id, const char* what) {
     if (got != LOCKACQUIRE_NOT_AVAIL) return;
 
     const long long elapsed_ms = (GetCurrentTimestamp() - started_at_) / 1000;
-    const long long remaining_ms = allocator_lock_timeout_ms - elapsed_ms;
+    const long long remaining_ms = budget_ms_ - elapsed_ms;
     bool timed_out = remaining_ms <= 0;
     if (!timed_out) {
         // Wait in the lock queue (fair, and seen by the deadlock detector) with
@@ -53,9 +57,15 @@ void LockBudget::acquire(int lock_space, const Uuid& id, const char* what) {
         const std::string subject = std::string(what) + " " + id.to_string();
         ErrorDetail detail("lock_timeout");
         detail.add(std::string(what) + "_id", id).add("lock_timeout_ms", static_cast<long long>(allocator_lock_timeout_ms));
+        const bool capped = budget_ms_ < allocator_lock_timeout_ms;
+        if (capped) {
+            detail.add("lock_budget_ms", budget_ms_).add("statement_timeout_ms", static_cast<long long>(StatementTimeout));
+        }
         throw AllocatorError(SqlState::LockNotAvailable,
                              "could not lock " + subject + " within allocator.lock_timeout (" +
-                                 std::to_string(allocator_lock_timeout_ms) + " ms)",
+                                 (capped ? std::to_string(budget_ms_) + " ms, all that statement_timeout " +
+                                               std::to_string(StatementTimeout) + " ms leaves)"
+                                         : std::to_string(allocator_lock_timeout_ms) + " ms)"),
                              std::move(detail),
                              "Another allocator call holds it; retry. Allocator locks and their holders: "
                              "select pid, granted, objsubid from pg_locks where locktype = 'advisory' "

@@ -102,8 +102,8 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
     {"InsertAssignments",
      "with inserted as ("
      "  insert into @extschema@.booking_table_assignments "
-     "    (booking_id, table_id, start_at, end_at, merge_group_id, idempotency_key, assigned_by) "
-     "  select $1, t.table_id, $3, $4, $5, $6, $7 from pg_catalog.unnest($2::uuid[]) as t(table_id) "
+     "    (booking_id, table_id, start_at, end_at, merge_group_id, idempotency_key, assigned_by, restaurant_id) "
+     "  select $1, t.table_id, $3, $4, $5, $6, $7, $8 from pg_catalog.unnest($2::uuid[]) as t(table_id) "
      "  returning id, booking_id, table_id, start_at, end_at, assigned_by), "
      "table_mirror as ("
      "  insert into @extschema@.allocations "
@@ -260,6 +260,9 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
      " returning 1) "
      "select pg_catalog.count(*) from removed",
      1, {I4}},
+
+    // 42501 unless the caller may act on the restaurant (60_access.sql, docs/supabase.md).
+    {"RequireAccess", "select @extschema@.allocator_require_access($1)", 1, {U}},
 }};
 
 #undef OVERLAPS

@@ -20,6 +20,7 @@ public:
     JsonObject& add(const std::string& key, const Uuid& value);
     JsonObject& add(const std::string& key, const std::optional<Uuid>& value);  // null when empty
     JsonObject& add(const std::string& key, long long value);
+    JsonObject& add_object(const std::string& key, const JsonObject& value);  // nested
     std::string to_json() const;
 
 private:

@@ -73,6 +73,9 @@ struct PendingError {
 };
 
 void capture_current_exception(PendingError& pending) noexcept;
+// ereport(ERROR) with the contract's fields, or in PostgREST's PGRST form for a PostgREST
+// request (error_report.cpp). Called with no C++ object alive on the stack.
+[[noreturn]] void raise_error(int sqlerrcode, const char* message, const char* detail, const char* hint);
 // Records conflicts and lock timeouts for telemetry, then raises the error.
 [[noreturn]] void raise_pending(const PendingError& pending, const EntryPoint& entry, FunctionCallInfo fcinfo);
 

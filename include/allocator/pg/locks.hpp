@@ -1,7 +1,8 @@
 // The allocator's serialization: transaction-scoped advisory locks in lock spaces of its
 // own (not the int8 / int4-pair spaces of pg_advisory_*), one per booking and one per
 // table, taken booking first, then tables in sorted key order, within a time budget of
-// allocator.lock_timeout for the whole call.
+// allocator.lock_timeout for the whole call, capped by what the caller's statement_timeout
+// leaves (core/lock_budget.hpp).
 #pragma once
 
 #include <vector>
@@ -27,7 +28,8 @@ public:
 
 private:
     void acquire(int lock_space, const Uuid& id, const char* what);
-    long long started_at_;  // TimestampTz of the first wait
+    long long started_at_;  // TimestampTz when the call began to lock
+    long long budget_ms_;   // how long it may wait in all
 };
 
 }  // namespace allocator::pg

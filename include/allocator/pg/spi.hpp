@@ -37,6 +37,7 @@ enum class Statement : int {
     LoadHoldForUpdate,
     DeleteHold,
     SweepExpiredHolds,
+    RequireAccess,
     Count
 };
 
