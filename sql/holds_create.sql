@@ -80,7 +80,10 @@ SELECT try($$SELECT create_table_hold(b(7), ARRAY[t(3)], p_ttl => '0')$$);
 SELECT try($$SELECT create_table_hold(b(7), ARRAY[t(3)], p_ttl => '-3 minutes')$$);
 SELECT try($$SELECT create_table_hold(b(7), ARRAY[t(3)], p_ttl => '1 day')$$);
 SELECT try($$SELECT create_table_hold(b(7), ARRAY[t(3)], p_ttl => '1 month')$$);
-SELECT try($$SELECT create_table_hold(b(7), ARRAY[t(3)], p_ttl => NULL)$$);
+-- NULL is the default, as when p_ttl is left out (PostgREST passes a JSON null as NULL).
+BEGIN;
+SELECT expires_at - now() AS ttl_when_null FROM create_table_hold(b(7), ARRAY[t(3)], p_ttl => NULL);
+ROLLBACK;
 -- Mixed units count as their total: 1 day - 23:59:51 is 9 seconds, 1 day - 23 hours is 1 hour.
 -- (A day is a calendar day of the session's time zone, 23 or 25 hours across a daylight
 -- saving change, as in now() + p_ttl; in UTC every day is 24 hours.)

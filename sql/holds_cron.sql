@@ -68,8 +68,11 @@ SELECT schedule_hold_sweeper(p_schedule => '30 3 * * *') = :job_id AS same_job;
 SELECT count(*) AS jobs, min(schedule) AS schedule FROM cron.job WHERE jobname = 'allocator-hold-sweeper';
 SELECT schedule_hold_sweeper() = :job_id AS same_job;
 SELECT count(*) AS jobs, min(schedule) AS schedule FROM cron.job WHERE jobname = 'allocator-hold-sweeper';
--- A missing or blank schedule is 22023 bad_schedule; the job is left as it was.
-SELECT try($$SELECT schedule_hold_sweeper(NULL)$$);
+-- NULL is the default schedule, as when it is left out.
+SELECT schedule_hold_sweeper('*/5 * * * *') = :job_id AS same_job;
+SELECT schedule_hold_sweeper(NULL) = :job_id AS same_job;
+SELECT count(*) AS jobs, min(schedule) AS schedule FROM cron.job WHERE jobname = 'allocator-hold-sweeper';
+-- A blank schedule is 22023 bad_schedule; the job is left as it was.
 SELECT try($$SELECT schedule_hold_sweeper('  ')$$);
 SELECT count(*) AS jobs, min(schedule) AS schedule FROM cron.job WHERE jobname = 'allocator-hold-sweeper';
 -- Other jobs are not touched by either function.

@@ -12,9 +12,12 @@ SELECT fixture_reset();
 
 
 ------------------------------------------------------------------------------------------
--- 1. p_limit: NULL, below 1 or above 10000 is 22023 bad_limit (before any row is read).
+-- 1. p_limit: below 1 or above 10000 is 22023 bad_limit (before any row is read); NULL is
+-- the default, 500, as when it is left out.
 ------------------------------------------------------------------------------------------
+BEGIN;
 SELECT try($$SELECT sweep_expired_holds(NULL)$$);
+ROLLBACK;
 SELECT try($$SELECT sweep_expired_holds(0)$$);
 SELECT try($$SELECT sweep_expired_holds(-1)$$);
 SELECT try($$SELECT sweep_expired_holds(10001)$$);

@@ -24,12 +24,7 @@ SELECT put_hold(23, b(3), ARRAY[t(8)], '2030-06-03 19:00+00', '2030-06-03 21:00+
 ------------------------------------------------------------------------------------------
 -- Before an incident
 ------------------------------------------------------------------------------------------
-GRANT EXECUTE ON FUNCTION
-    allocator_alerts(), manual_context(uuid), allocator_verify(), allocator_repair_mirror(),
-    set_allocator_flag(text, boolean, text), set_allocator_alert_threshold(text, numeric, text),
-    release_table_hold(uuid, uuid), sweep_expired_holds(integer), allocator_telemetry_stats(),
-    allocator_lock_spaces()
-TO oncall;
+SELECT allocator_grant_access('oncall', 'operator');
 SET ROLE oncall;
 SELECT count(*) AS alerts_oncall_can_read FROM allocator_alerts();
 SELECT booking_lock_space > 0 AS lock_spaces, manual_context(b(1)) IS NOT NULL AS context,
@@ -294,5 +289,6 @@ REVOKE ALL ON FUNCTION
     release_table_hold(uuid, uuid), sweep_expired_holds(integer), allocator_telemetry_stats(),
     allocator_lock_spaces()
 FROM oncall;
+SELECT allocator_revoke_access('oncall');
 DROP ROLE oncall;
 SELECT pg_temp.ops_reset();

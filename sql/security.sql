@@ -1,12 +1,11 @@
 -- Privileges and search_path (SPEC section 3 "All functions", section 6 item 9 is in
--- failure_modes). A role granted EXECUTE, like Supabase's service_role, can allocate without
--- any table privilege; the functions' pinned search_path ignores the caller's.
+-- failure_modes). A role with service access, like Supabase's service_role, allocates for
+-- every restaurant without any write privilege on a table; the functions' pinned
+-- search_path ignores the caller's. (Staff access and tenancy: the tenancy suite.)
 SELECT fixture_reset();
 
 CREATE ROLE regress_alloc_service;
-GRANT EXECUTE ON FUNCTION assign_tables_atomic_v2(uuid, uuid[], text, boolean, uuid, timestamptz, timestamptz),
-                          unassign_tables_atomic(uuid, uuid[])
-   TO regress_alloc_service;
+SELECT count(*) AS grants FROM allocator_grant_access('regress_alloc_service', 'service');
 SELECT has_table_privilege('regress_alloc_service', 'booking_table_assignments', 'SELECT') AS can_read_assignments,
        has_table_privilege('regress_alloc_service', 'booking_table_assignments', 'INSERT') AS can_write_assignments,
        has_function_privilege('regress_alloc_service', 'assign_tables_atomic_v2(uuid, uuid[], text, boolean, uuid, timestamptz, timestamptz)', 'EXECUTE') AS can_assign;
@@ -16,8 +15,9 @@ SET ROLE regress_alloc_service;
 SELECT table_id, start_at = '2030-06-01 19:00+00' AS booking_start FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)]);
 -- Errors read the same for the service role.
 SELECT try($$SELECT * FROM assign_tables_atomic_v2(b(2), ARRAY[t(1)])$$) AS conflict;
--- The tables themselves stay closed to it.
+-- It reads every restaurant's rows, and writes none but through the functions.
 SELECT count(*) FROM booking_table_assignments;
+DELETE FROM booking_table_assignments;
 RESET ROLE;
 SELECT * FROM seats ORDER BY booking, tbl;
 
@@ -78,4 +78,5 @@ DROP ROLE regress_alloc_app;
 REVOKE ALL ON FUNCTION assign_tables_atomic_v2(uuid, uuid[], text, boolean, uuid, timestamptz, timestamptz),
                        unassign_tables_atomic(uuid, uuid[])
   FROM regress_alloc_service;
+SELECT allocator_revoke_access('regress_alloc_service');
 DROP ROLE regress_alloc_service;

@@ -11,18 +11,7 @@ SELECT fixture_reset();
 CREATE ROLE regress_attacker;
 CREATE ROLE regress_service;
 GRANT CREATE ON SCHEMA public TO regress_attacker;
-DO $$
-DECLARE
-    fn regprocedure;
-BEGIN
-    FOR fn IN SELECT p.oid::regprocedure FROM pg_proc p
-                JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
-                JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'allocator'
-    LOOP
-        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO regress_service', fn);
-    END LOOP;
-END
-$$;
+SELECT count(*) > 0 AS granted FROM allocator_grant_access('regress_service', 'operator');
 
 -- A live hold of booking 2 on M3, an expired one of booking 7 on M4 (before the plants:
 -- put_hold, a test helper without a pinned search_path, would call them as superuser).
@@ -103,4 +92,5 @@ DROP OWNED BY regress_attacker;
 DROP OWNED BY regress_service;
 REVOKE CREATE ON SCHEMA public FROM regress_attacker;
 DROP ROLE regress_attacker;
+SELECT allocator_revoke_access('regress_service');
 DROP ROLE regress_service;

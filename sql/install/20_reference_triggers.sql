@@ -75,3 +75,16 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.replace_seeded_row() IS
     'Trigger: an INSERT of an existing key replaces that row (keeps pg_dump restores of seeded tables working).';
+
+-- An assignment written without its restaurant (by hand, or by a legacy writer running as
+-- the owner) gets its booking's; the allocator's own INSERT passes it and skips this.
+CREATE FUNCTION @extschema@.booking_table_assignments_fill_restaurant() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    SELECT b.restaurant_id INTO NEW.restaurant_id
+      FROM @extschema@.bookings b WHERE b.id OPERATOR(pg_catalog.=) NEW.booking_id;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.booking_table_assignments_fill_restaurant() IS
+    'Trigger: fills booking_table_assignments.restaurant_id from the booking when a writer left it out.';

@@ -87,7 +87,7 @@ DECLARE
 BEGIN
     PERFORM @extschema@.require_pg_cron();
     p_schedule := coalesce(p_schedule, '* * * * *');  -- NULL is the default, as when omitted
-    IF p_schedule IS NULL OR pg_catalog.btrim(p_schedule) OPERATOR(pg_catalog.=) '' THEN
+    IF pg_catalog.btrim(p_schedule) OPERATOR(pg_catalog.=) '' THEN
         RAISE EXCEPTION 'p_schedule must be a cron schedule such as ''* * * * *'''
             USING ERRCODE = '22023',
                   DETAIL = pg_catalog.json_build_object('reason', 'bad_schedule')::text,

@@ -20,3 +20,8 @@ CREATE TRIGGER allocator_flags_replace_seeded
 CREATE TRIGGER allocator_alert_thresholds_replace_seeded
     BEFORE INSERT ON @extschema@.allocator_alert_thresholds
     FOR EACH ROW EXECUTE FUNCTION @extschema@.replace_seeded_row('alert');
+
+CREATE TRIGGER booking_table_assignments_fill_restaurant
+    BEFORE INSERT ON @extschema@.booking_table_assignments
+    FOR EACH ROW WHEN (NEW.restaurant_id IS NULL)
+    EXECUTE FUNCTION @extschema@.booking_table_assignments_fill_restaurant();
