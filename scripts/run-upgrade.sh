@@ -15,7 +15,8 @@ work=$(make_workdir upgrade)
 data="$work/data"
 port=5473
 old_script="$(pg_config --sharedir)/extension/allocator--0.1.0.sql"
-cleanup() { stop_cluster "$data"; as_root rm -f "$old_script"; }
+old_library="$(pg_config --pkglibdir)/allocator-0.1.0.so"
+cleanup() { stop_cluster "$data"; as_root rm -f "$old_script" "$old_library"; }
 trap cleanup EXIT
 
 passed=0 failed=0
@@ -30,7 +31,20 @@ if ! parts=$(git -C "$ROOT" ls-tree --name-only "$V010_COMMIT" sql/install/ 2>/d
     check "0.1.0 is in the git history (commit $V010_COMMIT)" present missing
     finish
 fi
-for part in $(sort <<<"$parts"); do git -C "$ROOT" show "$V010_COMMIT:$part"; done | as_root tee "$old_script" >/dev/null
+# 0.1.0's library, built from the same commit and installed beside this checkout's as
+# allocator-0.1.0.so: while the database is filled, 0.1.0's SQL runs 0.1.0's code (its
+# functions name that file); the update points every function at this checkout's library,
+# as ALTER EXTENSION UPDATE does after make install.
+old_source="$work/v0.1.0"
+mkdir -p "$old_source" && git -C "$ROOT" archive "$V010_COMMIT" | tar -x -C "$old_source"
+if ! make -C "$old_source" -s -j"$(nproc)" allocator.so >"$work/build-0.1.0.log" 2>&1; then
+    cat "$work/build-0.1.0.log"
+    check "0.1.0's library builds from git history" built failed
+    finish
+fi
+as_root install -m 755 "$old_source/allocator.so" "$old_library"
+for part in $(sort <<<"$parts"); do git -C "$ROOT" show "$V010_COMMIT:$part"; done |
+    sed "s|'MODULE_PATHNAME'|'\$libdir/allocator-0.1.0'|g" | as_root tee "$old_script" >/dev/null
 
 # allocator is not preloaded here: only pg_cron (the last shared_preload_libraries wins).
 start_cluster "$data" "$port" "shared_preload_libraries = 'pg_cron'" || { check "server starts" ok failed; finish; }
@@ -51,9 +65,8 @@ CREATE EXTENSION allocator VERSION '0.1.0' CASCADE;
 SQL
 check "0.1.0 installs from git history" 0.1.0 "$(db postgres -c "SELECT extversion FROM pg_extension WHERE extname = 'allocator'")"
 
-# Rows of every kind. The functions run this checkout's library (0.1.0's SQL calls it), so
-# only calls whose statements 0.1.0's schema also has are made; ledger rows and an expired
-# hold are written directly, as 0.1.0 wrote them.
+# Rows of every kind, written by 0.1.0's functions; ledger rows and an expired hold are
+# written directly, as 0.1.0 wrote them.
 db postgres -q -f "$work/test/fixtures/restaurant.sql" >/dev/null
 db postgres -q <<'SQL' >/dev/null 2>"$work/fill.err" || cat "$work/fill.err"
 SELECT fixture_reset();
@@ -155,6 +168,13 @@ SELECT x FROM (
     SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t
      WHERE t.tgrelid IN (SELECT oid FROM tables) AND NOT t.tgisinternal
     UNION ALL
+    SELECT 'row security ' || c.oid::regclass || ' ' || c.relrowsecurity || ' ' || c.relforcerowsecurity
+      FROM pg_class c WHERE c.oid IN (SELECT oid FROM tables)
+    UNION ALL
+    SELECT 'policy ' || p.polrelid::regclass || ' ' || p.polname || ' ' || p.polcmd || ' ' || p.polroles::text || ' '
+           || coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
+      FROM pg_policy p WHERE p.polrelid IN (SELECT oid FROM tables)
+    UNION ALL
     SELECT 'config ' || c.oid::regclass FROM pg_extension e, unnest(e.extconfig) AS c(oid)
      WHERE e.extname = 'allocator'
 ) s ORDER BY x"
@@ -187,6 +207,14 @@ check "anon keeps nothing its default privileges gave it" "0 0" \
                                       WHERE c.relkind = 'r' AND has_table_privilege('anon', c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, TRIGGER'))")"
 check "the update said which grants it kept and which it revoked" "t t" \
     "$(grep -q 'kept .* grant' "$update_log" && echo t || echo f) $(grep -q 'revoked .* grant' "$update_log" && echo t || echo f)"
+
+# Tenancy (docs/supabase.md): a role calling the staff functions by a grant made by hand is
+# staff-scoped now, and the update says so with the command that gives it service access.
+check "the update named service_role as staff-scoped now, with the fix" "t t" \
+    "$(grep -q 'role(s) service_role call the staff functions' "$update_log" && echo t || echo f) $(grep -q "allocator_grant_access('service_role', 'service')" "$update_log" && echo t || echo f)"
+check "every assignment got its booking's restaurant" "2 0" \
+    "$(db postgres -F ' ' -c "SELECT count(*), count(*) FILTER (WHERE a.restaurant_id IS DISTINCT FROM b.restaurant_id)
+                              FROM booking_table_assignments a JOIN bookings b ON b.id = a.booking_id")"
 
 # The same attack after the update: nothing runs.
 db postgres -q <<<"$attack_sql" >/dev/null 2>>"$work/attack.err"
@@ -230,6 +258,13 @@ api_checks restored restored
 check "the 0.1.0 sweeper job is adopted by id" "$cron_job" "$(db postgres -c "SELECT job_id FROM allocator_cron_jobs")"
 check "unschedule_hold_sweeper removes it" t "$(db postgres -c "SELECT unschedule_hold_sweeper()")"
 check "no cron job is left" 0 "$(db postgres -c "SELECT count(*) FROM cron.job")"
+
+# The access step after the update, as the update's WARNING says.
+check "as the README says, service_role then reads every restaurant's rows" \
+    "t $(db postgres -c "SELECT count(*) FROM booking_table_assignments")" \
+    "$(db postgres -q -F ' ' -c "SELECT count(*) > 0 FROM allocator_grant_access('service_role', 'service');
+                                 SET ROLE service_role;
+                                 SELECT count(*) FROM booking_table_assignments;" | tr '\n' ' ' | sed 's/ $//')"
 
 stop_cluster "$data"
 if [ "$failed" -eq 0 ]; then cd / && rm -rf "$work"; else echo "(work dir kept: $work)"; fi
