@@ -116,7 +116,7 @@ Datum allocator_error(PG_FUNCTION_ARGS) {
     const char* detail =
         PG_ARGISNULL(2) ? nullptr : DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(2)));
     const char* hint = PG_ARGISNULL(3) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(3));
-    allocator::pg::raise_error(MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2], sqlstate[3], sqlstate[4]),
-                               message, detail, hint);
+    allocator::pg::raise_error(MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2], sqlstate[3], sqlstate[4]), message,
+                               detail, hint);
 }
 }

@@ -16,9 +16,9 @@ TEST(LockBudget, ALongStatementTimeoutLeavesTheLockTimeout) {
 }
 
 TEST(LockBudget, AShortStatementTimeoutCapsItWithAReserve) {
-    EXPECT_EQ(lock_budget_ms(2000, 1000, 0), 750);   // a quarter kept back
+    EXPECT_EQ(lock_budget_ms(2000, 1000, 0), 750);    // a quarter kept back
     EXPECT_EQ(lock_budget_ms(2000, 1000, 100), 650);  // minus what the statement used
-    EXPECT_EQ(lock_budget_ms(5000, 4000, 0), 3500);  // the reserve is at most 500 ms
+    EXPECT_EQ(lock_budget_ms(5000, 4000, 0), 3500);   // the reserve is at most 500 ms
 }
 
 TEST(LockBudget, NothingLeftMeansNoWait) {
