@@ -23,9 +23,11 @@ tps() {  # tps SCRIPT -> transactions per second (excluding connection time)
 
 floor=$(tps floor_assign.sql)
 assign=$(tps assign_unassign.sql)
+staff=$(tps assign_unassign_staff.sql)
 hold=$(tps hold_release.sql)
 
 printf '\n%-28s %10s %10s\n' "workload ($clients clients, ${seconds}s)" "tps" "vs floor"
 printf '%-28s %10.0f %10s\n' "floor (plain SQL insert+delete)" "$floor" "1.00"
 printf '%-28s %10.0f %10.2f\n' "assign + unassign" "$assign" "$(echo "$assign / $floor" | bc -l)"
+printf '%-28s %10.0f %10.2f\n' "assign + unassign, as staff" "$staff" "$(echo "$staff / $floor" | bc -l)"
 printf '%-28s %10.0f %10.2f\n' "hold + release" "$hold" "$(echo "$hold / $floor" | bc -l)"

@@ -14,3 +14,11 @@ SELECT ('0000000c-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, '00000001-0
        timestamptz '2031-01-01 21:00+00' + n * interval '1 day', 'confirmed'
   FROM generate_series(1, 8000) AS n;
 ANALYZE;
+-- A staff member of the restaurant, as Supabase's authenticated role with a signed-in user
+-- (assign_unassign_staff.sql): what the tenancy check costs.
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bench_staff') THEN CREATE ROLE bench_staff NOLOGIN; END IF;
+END $$;
+SELECT count(*) FROM allocator_grant_access('bench_staff', 'staff');
+INSERT INTO allocator_staff (user_id, restaurant_id)
+VALUES ('0000000e-0000-4000-8000-000000000001', '00000001-0000-4000-8000-000000000001') ON CONFLICT DO NOTHING;

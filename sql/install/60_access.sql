@@ -3,41 +3,24 @@
 -- level security that shows staff their own restaurants' rows. docs/supabase.md is the
 -- contract; the tables are in 15_access_schema.sql.
 --
--- A caller is the role it runs as: after PostgREST's SET ROLE that is current_setting('role'),
+-- A caller is the role it runs as: after PostgREST's SET ROLE that is the role it set,
 -- otherwise the login role (current_user is the definer inside these functions). A
 -- superuser, the extension's owner, and roles given service or operator access act on
 -- every restaurant; every other role is staff-scoped: it acts only for the restaurants the
 -- signed-in user (the JWT's sub) is staff of, in allocator_staff.
 ------------------------------------------------------------------------------------------
 
--- The role the caller runs as.
-CREATE FUNCTION @extschema@.allocator_caller_role()
-RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE WHEN pg_catalog.current_setting('role') OPERATOR(pg_catalog.=) 'none' THEN session_user::text
-                ELSE pg_catalog.current_setting('role') END
-$$;
-COMMENT ON FUNCTION @extschema@.allocator_caller_role() IS
-    'Internal: the role the caller runs as (its SET ROLE, else the login role).';
+-- The helpers below run on every staff call and in every row-security check, so they are
+-- C or PL/pgSQL (its plans are prepared once per session, where a SQL function with a SET
+-- clause is never inlined and is parsed and planned again on every call).
 
--- Whether the caller acts on every restaurant (superuser, owner, service or operator access).
+-- Whether the caller acts on every restaurant: a superuser, the extension's owner, or a role
+-- with (or inheriting) service or operator access. Native (src/pg/access.cpp): row level
+-- security asks it once per query and every staff RPC on every call.
 CREATE FUNCTION @extschema@.allocator_caller_sees_all()
 RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    WITH caller AS (
-        SELECT r.oid, r.rolsuper FROM pg_catalog.pg_roles r
-         WHERE r.rolname OPERATOR(pg_catalog.=) @extschema@.allocator_caller_role()
-    )
-    SELECT coalesce((
-        SELECT c.rolsuper
-            OR pg_catalog.pg_has_role(c.oid, e.extowner, 'USAGE')
-            OR EXISTS (SELECT FROM @extschema@.allocator_role_access a
-                        CROSS JOIN LATERAL pg_catalog.to_regrole(pg_catalog.quote_ident(a.role_name)) AS granted(oid)
-                        WHERE a.access OPERATOR(pg_catalog.<>) 'staff' AND granted.oid IS NOT NULL
-                          AND pg_catalog.pg_has_role(c.oid, granted.oid, 'USAGE'))
-          FROM caller c, pg_catalog.pg_extension e
-         WHERE e.extname OPERATOR(pg_catalog.=) 'allocator'), false)
-$$;
+LANGUAGE c STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'allocator_caller_sees_all';
 COMMENT ON FUNCTION @extschema@.allocator_caller_sees_all() IS
     'Whether the caller acts on every restaurant: a superuser, the extension''s owner, or a role with '
     '(or inheriting) service or operator access. Row level security and every staff RPC ask it.';
@@ -72,46 +55,23 @@ COMMENT ON FUNCTION @extschema@.allocator_caller_user_id() IS
 -- The restaurants the signed-in user is staff of (row level security of staff reads).
 CREATE FUNCTION @extschema@.allocator_caller_restaurants()
 RETURNS uuid[]
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT coalesce(pg_catalog.array_agg(s.restaurant_id), '{}')
-      FROM @extschema@.allocator_staff s
-     WHERE s.user_id OPERATOR(pg_catalog.=) @extschema@.allocator_caller_user_id()
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN (SELECT coalesce(pg_catalog.array_agg(s.restaurant_id), '{}')
+              FROM @extschema@.allocator_staff s
+             WHERE s.user_id OPERATOR(pg_catalog.=) @extschema@.allocator_caller_user_id());
+END
 $$;
 COMMENT ON FUNCTION @extschema@.allocator_caller_restaurants() IS
     'The restaurants the signed-in user is staff of (allocator_staff), empty when no user is signed in.';
 
 -- Every staff RPC calls this once it knows the restaurant (after its arguments are checked
--- and its booking or hold found): 42501, with a JSON DETAIL, unless the caller may act there.
+-- and its booking or hold found): 42501, with a JSON DETAIL, unless the caller may act
+-- there. The C++ functions call the same code directly (src/pg/access.cpp).
 CREATE FUNCTION @extschema@.allocator_require_access(p_restaurant_id uuid)
 RETURNS void
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    signed_in uuid;
-BEGIN
-    IF @extschema@.allocator_caller_sees_all() THEN
-        RETURN;
-    END IF;
-    signed_in := @extschema@.allocator_caller_user_id();
-    IF signed_in IS NULL THEN
-        PERFORM @extschema@.allocator_error('42501',
-            pg_catalog.format('role %s acts only for the restaurants of a signed-in user, and no user is signed in',
-                              @extschema@.allocator_caller_role()),
-            pg_catalog.jsonb_build_object('reason', 'no_user', 'restaurant_id', p_restaurant_id,
-                                          'role', @extschema@.allocator_caller_role()),
-            'Call with a signed-in user''s token (its sub is the user id), or give a backend role service access: '
-            'SELECT allocator_grant_access(''<role>'', ''service'');');
-    END IF;
-    IF NOT EXISTS (SELECT FROM @extschema@.allocator_staff s
-                    WHERE s.user_id OPERATOR(pg_catalog.=) signed_in
-                      AND s.restaurant_id OPERATOR(pg_catalog.=) p_restaurant_id) THEN
-        PERFORM @extschema@.allocator_error('42501',
-            pg_catalog.format('user %s is not staff of restaurant %s', signed_in, p_restaurant_id),
-            pg_catalog.jsonb_build_object('reason', 'not_member', 'restaurant_id', p_restaurant_id, 'user_id', signed_in),
-            'Staff act only on their own restaurants. If this user should, add them to allocator_staff '
-            '(or to the membership table that feeds it, docs/supabase.md).');
-    END IF;
-END
-$$;
+LANGUAGE c STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'allocator_require_access';
 COMMENT ON FUNCTION @extschema@.allocator_require_access(uuid) IS
     'Internal: raises 42501 (reason not_member or no_user) unless the caller may act on the restaurant.';
 

@@ -9,6 +9,7 @@ const char* sqlstate_code(SqlState state) {
         case SqlState::CheckViolation: return "23514";
         case SqlState::ExclusionViolation: return "23P01";
         case SqlState::LockNotAvailable: return "55P03";
+        case SqlState::InsufficientPrivilege: return "42501";
     }
     return "XX000";
 }

@@ -41,8 +41,6 @@ Booking load_booking(const Uuid& booking_id) {
     return b;
 }
 
-void require_access(const Uuid& restaurant_id) { execute(Statement::RequireAccess, {Param::of(restaurant_id)}); }
-
 std::optional<LedgerEntry> load_ledger(const Uuid& booking_id, const std::string& key) {
     Rows rows = execute(Statement::LoadLedger, {Param::of(booking_id), Param::of(key)});
     if (rows.empty()) return std::nullopt;

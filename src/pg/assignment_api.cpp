@@ -4,6 +4,7 @@
 #include "allocator/core/allocation_rules.hpp"
 #include "allocator/core/errors.hpp"
 #include "allocator/core/table_request.hpp"
+#include "allocator/pg/access.hpp"
 #include "allocator/pg/allocation_store.hpp"
 #include "allocator/pg/arguments.hpp"
 #include "allocator/pg/guard.hpp"

@@ -11,6 +11,7 @@
 #include "allocator/core/errors.hpp"
 #include "allocator/core/hold_rules.hpp"
 #include "allocator/core/json_object.hpp"
+#include "allocator/pg/access.hpp"
 #include "allocator/pg/allocation_store.hpp"
 #include "allocator/pg/arguments.hpp"
 #include "allocator/pg/guard.hpp"

@@ -48,6 +48,12 @@ constexpr Oid JB = JSONBOID;
     "coalesce((select f.enabled from @extschema@.allocator_flags f "                    \
     "          where f.name OPERATOR(pg_catalog.=) 'allocations_dual_write'), true)"
 
+// Whether role `role` has (or inherits) access other than staff (allocator_grant_access).
+#define SERVICE_ACCESS(role)                                                                      \
+    "exists (select from @extschema@.allocator_role_access a "                                    \
+    "        where a.access OPERATOR(pg_catalog.<>) 'staff' and pg_catalog.pg_has_role(" role ", " \
+    "              pg_catalog.to_regrole(pg_catalog.quote_ident(a.role_name)), 'USAGE'))"
+
 // Half-open windows, as the exclusion constraints index them (so lookups use their GiST
 // indexes).
 #define WINDOW(start, end) "pg_catalog.tstzrange(" start ", " end ", '[)')"
@@ -261,8 +267,16 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
      "select pg_catalog.count(*) from removed",
      1, {I4}},
 
-    // 42501 unless the caller may act on the restaurant (60_access.sql, docs/supabase.md).
-    {"RequireAccess", "select @extschema@.allocator_require_access($1)", 1, {U}},
+    // What access.cpp needs to know of a caller that is neither superuser nor owner: whether
+    // role $1 has (or inherits) service or operator access, and, for a staff RPC, its
+    // signed-in user and whether that user is staff of restaurant $2 (60_access.sql).
+    {"LoadServiceAccess", "select " SERVICE_ACCESS("$1"), 1, {OIDOID}},
+    {"LoadCallerAccess",
+     "select " SERVICE_ACCESS("$1") ", u.id, "
+     "       exists (select from @extschema@.allocator_staff s "
+     "               where s.user_id OPERATOR(pg_catalog.=) u.id and s.restaurant_id OPERATOR(pg_catalog.=) $2) "
+     "from (select @extschema@.allocator_caller_user_id() as id) u",
+     2, {OIDOID, U}},
 }};
 
 #undef OVERLAPS
@@ -271,6 +285,7 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
 #undef HOLD_CHILDREN_DELETE
 #undef MIRROR_DELETE
 #undef DUAL_WRITE_ON
+#undef SERVICE_ACCESS
 
 }  // namespace
 

@@ -13,6 +13,7 @@ TEST(SqlstateCode, MatchesTheErrorContract) {
     EXPECT_STREQ(sqlstate_code(SqlState::CheckViolation), "23514");
     EXPECT_STREQ(sqlstate_code(SqlState::ExclusionViolation), "23P01");
     EXPECT_STREQ(sqlstate_code(SqlState::LockNotAvailable), "55P03");
+    EXPECT_STREQ(sqlstate_code(SqlState::InsufficientPrivilege), "42501");
 }
 
 TEST(ErrorDetail, ReasonAloneIsAOneFieldObject) {

@@ -21,6 +21,7 @@ enum class SqlState {
     CheckViolation,      // 23514 business rule refused
     ExclusionViolation,  // 23P01 overlap with another booking or a live hold
     LockNotAvailable,    // 55P03 allocator lock not obtained in time
+    InsufficientPrivilege,  // 42501 not staff of the restaurant, or no signed-in user
 };
 
 // Five-character SQLSTATE text, e.g. "23P01".

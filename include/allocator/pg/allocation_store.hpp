@@ -16,9 +16,6 @@ namespace allocator::pg {
 Flags load_flags();
 // P0002 when the booking does not exist.
 Booking load_booking(const Uuid& booking_id);
-// 42501 unless the caller may act on the restaurant: staff act only on their own
-// (docs/supabase.md). Every staff RPC calls it once it has found its booking or hold.
-void require_access(const Uuid& restaurant_id);
 std::optional<LedgerEntry> load_ledger(const Uuid& booking_id, const std::string& key);
 std::vector<ExistingAssignment> load_booking_assignments(const Uuid& booking_id);
 std::vector<TableInfo> load_tables(const std::vector<Uuid>& ids);

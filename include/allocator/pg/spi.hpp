@@ -37,7 +37,8 @@ enum class Statement : int {
     LoadHoldForUpdate,
     DeleteHold,
     SweepExpiredHolds,
-    RequireAccess,
+    LoadServiceAccess,
+    LoadCallerAccess,
     Count
 };
 
