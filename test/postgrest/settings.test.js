@@ -24,16 +24,21 @@ async function whileLocked(booking, tables, body) {
   }
 }
 
-// Sets a role's statement_timeout as Supabase does (ALTER ROLE) for body(), then puts back
-// Supabase's value; PostgREST is told to reload its config both times.
-async function withStatementTimeout(role, value, body) {
-  await ctx.admin.query(`ALTER ROLE ${role} SET statement_timeout = '${value}'`);
-  ctx.api.reload();
+// Sets a role's settings as Supabase does (ALTER ROLE ... SET) for body(), then puts back
+// Supabase's (statement_timeout 8s for authenticated, nothing else); PostgREST is told to
+// reload its config both times, and applies them with set_config in each request.
+async function withRoleSettings(role, settings, body) {
+  const apply = async (entries) => {
+    for (const [name, value] of entries) {
+      await ctx.admin.query(value === null ? `ALTER ROLE ${role} RESET ${name}` : `ALTER ROLE ${role} SET ${name} = '${value}'`);
+    }
+    ctx.api.reload();
+  };
+  await apply(Object.entries(settings));
   try {
     return await body();
   } finally {
-    await ctx.admin.query(`ALTER ROLE ${role} SET statement_timeout = '8s'`);
-    ctx.api.reload();
+    await apply(Object.keys(settings).map((name) => [name, name === 'statement_timeout' ? '8s' : null]));
   }
 }
 
@@ -49,14 +54,19 @@ function assertLockTimeout(res) {
   assert.equal(res.headers['retry-after'], '1', describe(res));
 }
 
+// Each call about booking 1, whose lock the other session holds; the body is made first
+// (by the owner, before the lock is taken) so that only the lock stands in the way.
 const LOCKED_CALLS = {
-  assign_tables_atomic_v2: { p_booking_id: B[1], p_table_ids: [T[2]] },
-  create_table_hold: { p_booking_id: B[1], p_table_ids: [T[2]] },
-  unassign_tables_atomic: { p_booking_id: B[1] },
+  assign_tables_atomic_v2: async () => ({ p_booking_id: B[1], p_table_ids: [T[2]] }),
+  create_table_hold: async () => ({ p_booking_id: B[1], p_table_ids: [T[2]] }),
+  unassign_tables_atomic: async () => ({ p_booking_id: B[1] }),
+  confirm_table_hold: async () => ({ p_hold_id: (await holdAsOwner(ctx.admin, B[1], [T[2]])).id, p_booking_id: B[1] }),
+  release_table_hold: async () => ({ p_hold_id: (await holdAsOwner(ctx.admin, B[1], [T[2]])).id }),
 };
 
-for (const [fn, body] of Object.entries(LOCKED_CALLS)) {
+for (const [fn, makeBody] of Object.entries(LOCKED_CALLS)) {
   test(`${fn}: the booking locked elsewhere: 503 55P03 with Retry-After: 1 after allocator.lock_timeout`, async () => {
+    const body = await makeBody();
     const { res, ms } = await whileLocked(B[1], [T[1]], () => timed(rpc(fn, body, AS.host1)));
     assertLockTimeout(res);
     // allocator.lock_timeout's default (2s) fits in authenticated's 8s statement_timeout.
@@ -65,17 +75,21 @@ for (const [fn, body] of Object.entries(LOCKED_CALLS)) {
 }
 
 test('statement_timeout 1s, allocator.lock_timeout 2s: still 503 55P03, before the statement times out', async () => {
-  await withStatementTimeout('authenticated', '1s', async () => {
-    for (const [fn, body] of Object.entries(LOCKED_CALLS)) {
+  await withRoleSettings('authenticated', { statement_timeout: '1s', 'allocator.lock_timeout': '2s' }, async () => {
+    for (const [fn, makeBody] of Object.entries(LOCKED_CALLS)) {
+      const body = await makeBody();
       const { res, ms } = await whileLocked(B[1], [T[1]], () => timed(rpc(fn, body, AS.host1)));
       assertLockTimeout(res);
       assert.ok(ms < 1000, `${fn} answered after ${ms} ms, past the statement_timeout`);
+      assert.match(res.trace[1], /"statement_timeout","1s"/, 'the role settings reached the request');
+      assert.match(res.trace[1], /"allocator\.lock_timeout","2s"/, 'the role settings reached the request');
+      await ctx.admin.query('DELETE FROM table_holds'); // the next call's hold starts afresh
     }
   });
 });
 
 test("PostgREST applies the role's statement_timeout in the request (set_config before SET ROLE)", async () => {
-  await withStatementTimeout('authenticated', '1s', async () => {
+  await withRoleSettings('authenticated', { statement_timeout: '1s' }, async () => {
     const res = await rpc('manual_context', { p_booking_id: B[1] }, AS.host1);
     assertOk(res);
     assert.match(res.trace[1], /^select set_config\('search_path', \$1, true\), set_config\(\$2, \$3, true\), set_config\('role'/);
