@@ -322,6 +322,19 @@ test('confirm: the hold of another booking is 422 23514 hold_not_owned', async (
   assert.ok(await holdExists(hold.id));
 });
 
+test('confirm: a table taken while the hold was not live is re-checked: 409 23P01', async () => {
+  // The hold lapses, another booking takes its table (an expired hold blocks nothing), and
+  // the hold is live again when confirmed (as when a clock or an operator moved it).
+  const hold = await holdAsOwner(ctx.admin, B[1], [T[1]]);
+  await ctx.admin.query("UPDATE table_holds SET expires_at = now() - interval '1 second' WHERE id = $1", [hold.id]);
+  await assignAsOwner(ctx.admin, B[2], [T[1]]);
+  await ctx.admin.query("UPDATE table_holds SET expires_at = now() + interval '1 minute' WHERE id = $1", [hold.id]);
+  const details = assertAllocatorError(await rpc('confirm_table_hold', { p_hold_id: hold.id, p_booking_id: B[1] }, AS.host1),
+    { status: 409, code: '23P01', reason: 'assignment_overlap' });
+  assert.equal(details.conflicting_booking_id, B[2]);
+  assert.deepEqual(await assignmentsOf(B[1]), []);
+});
+
 // ---- release_table_hold -------------------------------------------------------------------
 
 test('release: a hold that does not exist is false (200) for everyone signed in', async () => {
