@@ -161,7 +161,7 @@ const ROLE_SETTINGS_QUERY = `
       group by kv.rolname, i.value`;
 
 function decodeRoutine(row) {
-  const args = JSON.parse(row.args).map((a) => ({
+  const args = JSON.parse(row.args_json).map((a) => ({
     name: a.f1, type: a.f2, typeMaxLength: a.f3, required: a.f4, variadic: a.f5,
   }));
   const setof = row.rettype_is_setof === 't';
@@ -175,7 +175,7 @@ function decodeRoutine(row) {
     volatility: { i: 'immutable', s: 'stable', v: 'volatile' }[row.provolatile],
     hasVariadic: row.hasvariadic === 't',
     isolationLevel: row.transaction_isolation_level,
-    settings: JSON.parse(row.kvs).map((kv) => [kv.f1, kv.f2]),
+    settings: JSON.parse(row.kvs_json).map((kv) => [kv.f1, kv.f2]),
   };
 }
 
@@ -392,7 +392,7 @@ class PostgREST {
       await client.query('BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
       await client.query("set local schema ''");
       const { rows } = await client.query({
-        text: `SELECT pgrst_funcs.*, to_json(pgrst_funcs.args) AS args, to_json(pgrst_funcs.kvs) AS kvs FROM (${FUNCS_SQL_QUERY}) pgrst_funcs`,
+        text: `SELECT pgrst_funcs.*, to_json(pgrst_funcs.args) AS args_json, to_json(pgrst_funcs.kvs) AS kvs_json FROM (${FUNCS_SQL_QUERY}) pgrst_funcs`,
         values: [schemas.map(ident), this.config.hoistedTxSettings],
         types: wireTypes([]),
       });
@@ -429,6 +429,7 @@ class PostgREST {
   //   'service_role'), sub (the signed-in user, authenticated only), claims (replace the
   //   token's claims), schema (Content-Profile / Accept-Profile), method ('POST' | 'GET').
   async rpc(fn, body = {}, options = {}) {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('rpc() takes one JSON object as its body');
     const method = options.method ?? 'POST';
     const schema = options.schema ?? this.config.dbSchemas[0];
     const rejected = this.checkSchema(schema);
@@ -444,15 +445,16 @@ class PostgREST {
       return errorAnswer(405, { code: 'PGRST101', message: 'Cannot use the GET method on RPC with volatile functions' });
     }
 
+    // QueryBuilder.hs callPlanToQuery: a scalar result is wrapped as pgrst_scalar.
     const shape = returnShape(routine);
-    const specified = routine.params.filter((p) => keys.has(p.name)); // Plan.hs callPlan
+    const scalar = shape === 'scalar' || shape === 'setOfScalar' || shape === 'void';
+    const fnQi = qualified(routine.schema, routine.name);
+    const callIt = (args) => (scalar ? `(SELECT ${fnQi}(${args}) pgrst_scalar) pgrst_call` : `${fnQi}(${args}) pgrst_call`);
+    const selected = scalar ? 'pgrst_call.pgrst_scalar' : '"pgrst_call".*';
+    const specified = routine.params.filter((p) => keys.has(p.name)); // Plan.hs callPlan: the keys sent
     const values = [];
-    let call;
-    const callIt = (args) => (shape === 'scalar' || shape === 'setOfScalar' || shape === 'void'
-      ? `(SELECT ${qualified(routine.schema, routine.name)}(${args}) pgrst_scalar) pgrst_call`
-      : `${qualified(routine.schema, routine.name)}(${args}) pgrst_call`);
-    const selected = shape === 'scalar' || shape === 'setOfScalar' || shape === 'void' ? 'pgrst_call.pgrst_scalar' : '"pgrst_call".*';
     const types = [];
+    let call;
     if (specified.length === 0) {
       call = `SELECT ${selected} FROM ${callIt('')}`;
     } else if (method === 'GET') {
