@@ -26,6 +26,10 @@ const USERS = {
 };
 const WINDOW = { start: '2030-06-01T19:00:00Z', end: '2030-06-01T21:00:00Z' };
 
+// docs/supabase.md: what staff and service access may call.
+const STAFF_RPCS = ['assign_tables_atomic_v2', 'unassign_tables_atomic', 'create_table_hold',
+  'confirm_table_hold', 'release_table_hold', 'manual_context'];
+
 // Who calls: the role PostgREST switches to and the token's user.
 const AS = {
   anon: { role: 'anon' },
@@ -61,9 +65,12 @@ async function connectAdmin({ database = DATABASES.main, searchPath } = {}) {
 // 'trigger' writes the app's restaurant_members (the doc's trigger feeds allocator_staff),
 // 'direct' writes allocator_staff itself (a database without the app's table).
 async function resetFixture(admin, { membership = 'trigger' } = {}) {
-  await admin.query(`TRUNCATE allocations, booking_assignment_idempotency, table_hold_members, table_holds,
-                              booking_table_assignments, table_adjacencies, bookings, table_inventory, zones,
-                              observability_events`);
+  // DELETE, not TRUNCATE: the conflict-telemetry worker inserts events (reading bookings)
+  // after a test's conflict, and TRUNCATE's exclusive locks on both tables can deadlock it.
+  for (const table of ['observability_events', 'allocations', 'booking_assignment_idempotency', 'table_hold_members',
+    'table_holds', 'booking_table_assignments', 'table_adjacencies', 'bookings', 'table_inventory', 'zones']) {
+    await admin.query(`DELETE FROM ${table}`);
+  }
   await admin.query(
     `INSERT INTO zones (id, restaurant_id, name) VALUES ($1, $2, 'main'), ($3, $4, 'other restaurant')`,
     [Z1, R1, Z2, R2],
@@ -192,7 +199,7 @@ function assertOk(res, status = 200) {
 }
 
 module.exports = {
-  R1, R2, Z1, Z2, T, B, USERS, WINDOW, AS, DATABASES,
+  R1, R2, Z1, Z2, T, B, USERS, WINDOW, STAFF_RPCS, AS, DATABASES,
   connectAdmin, resetFixture, snapshot, assignAsOwner, holdAsOwner, useFixture,
   describe, assertAllocatorError, assertNoPrivilege, assertNotMember, assertNoUser, assertOk,
 };
