@@ -7,14 +7,11 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { PostgREST } = require('./postgrest');
 const {
-  R1, R2, T, B, USERS, AS, useFixture, snapshot, assignAsOwner, holdAsOwner,
+  R1, R2, T, B, USERS, STAFF_RPCS, AS, useFixture, snapshot, assignAsOwner, holdAsOwner,
   assertNoPrivilege, assertNotMember, assertOk, describe,
 } = require('./fixture');
 
 const ctx = useFixture(test);
-
-const STAFF_RPCS = ['assign_tables_atomic_v2', 'unassign_tables_atomic', 'create_table_hold',
-  'confirm_table_hold', 'release_table_hold', 'manual_context'];
 
 // The extension's functions, by name, from the catalog (the test's view, not PostgREST's).
 async function extensionFunctions() {

@@ -7,12 +7,9 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  R1, R2, T, B, USERS, AS, DATABASES, useFixture, connectAdmin, assignAsOwner,
+  R1, R2, T, B, USERS, STAFF_RPCS, AS, DATABASES, useFixture, connectAdmin, assignAsOwner,
   assertNotMember, assertNoUser, assertOk, describe,
 } = require('./fixture');
-
-const STAFF_RPCS = ['assign_tables_atomic_v2', 'unassign_tables_atomic', 'create_table_hold',
-  'confirm_table_hold', 'release_table_hold', 'manual_context'];
 
 // PostgREST configured with db-schemas = public, allocator: the client picks allocator with
 // Content-Profile (POST) / Accept-Profile (GET), and the search_path is "allocator", "extensions".

@@ -373,9 +373,8 @@ test('manual_context: STABLE, so PostgREST runs it READ ONLY, and GET /rpc works
   assertOk(post);
   assert.equal(post.trace[0], 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
   const get = await ctx.api.rpc('manual_context', { p_booking_id: B[1] }, { ...AS.host1, method: 'GET' });
-  const { generated_at: postAt, ...postBody } = post.body;
-  const { generated_at: getAt, ...getBody } = assertOk(get);
-  assert.deepEqual(getBody, postBody, 'the same context whichever the method (but its time)');
+  const withoutTime = ({ generated_at: _, ...context }) => context;
+  assert.deepEqual(withoutTime(assertOk(get)), withoutTime(post.body), 'the same context whichever the method (but its time)');
   assert.equal(get.trace[0], 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
   assertNotMember(await ctx.api.rpc('manual_context', { p_booking_id: B[1] }, { ...AS.stranger, method: 'GET' }),
     { restaurant: R1, user: USERS.stranger });
