@@ -568,6 +568,9 @@ class PostgREST {
     });
   }
 
+  // The column types json_to_record needs. PostgREST takes them from its schema cache's
+  // tablesSqlQuery (format_type of each column); this asks for just those, not the whole
+  // table cache, which the allocator's callers need nothing else of.
   async columnTypes(schema, table) {
     const { rows } = await this.pool.query({
       text: `SELECT a.attname, format_type(a.atttypid, NULL) AS type FROM pg_attribute a
