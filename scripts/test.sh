@@ -5,6 +5,7 @@
 #   regress    pg_regress: the SQL API, every error of the contract, the runbook
 #   isolation  pg_isolation_regress: every race, each ending in an invariant check
 #   client     node-postgres: many concurrent clients racing for one table
+#   postgrest  the SQL PostgREST sends (Supabase rpc() and table reads), as each Supabase role
 #   server     a real preloaded server: pg_cron runs the sweeper, conflict telemetry
 #   upgrade    0.1.0 from git history, filled, updated in place: same rows, fresh-install code
 #   docs       every query of docs/operations.md is run by the regression suite
@@ -13,7 +14,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(unit regress isolation client server upgrade docs)
+[ ${#stages[@]} -gt 0 ] || stages=(unit regress isolation client postgrest server upgrade docs)
 
 bash "$ROOT/scripts/install-deps.sh" --with-node || { echo "0 passed, 1 failed"; exit 1; }
 bash "$ROOT/scripts/build.sh" || { echo "0 passed, 1 failed"; exit 1; }
