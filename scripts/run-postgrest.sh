@@ -67,14 +67,11 @@ doc_membership_sql() {
          inside { block = block $0 "\n" }' "$ROOT/docs/supabase.md"
 }
 
-# Steps of the contract being implemented (docs/supabase.md): an extension without them
-# fails here, and the tests that need them then fail one by one; the stage still runs.
+# A setup step the contract defines (docs/supabase.md): when it fails, so does the stage.
 contract_step() {
     local what=$1
     shift
-    if ! "$@"; then
-        echo "contract setup step failed: $what (the tests that depend on it will fail)"
-    fi
+    "$@" || { echo "setup step of the contract failed: $what"; return 1; }
 }
 
 setup() {
@@ -85,7 +82,7 @@ setup() {
 
     # Default install: CREATE EXTENSION in public, btree_gist with it.
     psql_in "$database" -c "SET client_min_messages = warning; CREATE EXTENSION allocator CASCADE" || return 1
-    contract_step "access step in $database" psql_in "$database" -1 <<'SQL'
+    contract_step "access step in $database" psql_in "$database" -1 <<'SQL' || return 1
 SELECT allocator_grant_access('authenticated', 'staff');
 SELECT allocator_grant_access('service_role', 'service');
 SQL
@@ -103,7 +100,7 @@ SQL
     local membership
     membership=$(doc_membership_sql)
     [ -n "$membership" ] || { echo "no membership SQL block found in docs/supabase.md"; return 1; }
-    contract_step "membership trigger of docs/supabase.md" psql_in "$database" -1 -c "$membership"
+    contract_step "membership trigger of docs/supabase.md" psql_in "$database" -1 -c "$membership" || return 1
 
     # An exposed schema of its own, set up as Supabase's guide for custom schemas says
     # (usage and default privileges for the API roles), btree_gist in "extensions".
@@ -117,7 +114,7 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA allocator GRANT ALL ON SEQUENCES TO anon, aut
 CREATE EXTENSION btree_gist SCHEMA extensions;
 CREATE EXTENSION allocator SCHEMA allocator;
 SQL
-    contract_step "access step in $schema_database" psql_in "$schema_database" -1 <<'SQL'
+    contract_step "access step in $schema_database" psql_in "$schema_database" -1 <<'SQL' || return 1
 SELECT allocator.allocator_grant_access('authenticated', 'staff');
 SELECT allocator.allocator_grant_access('service_role', 'service');
 SQL
