@@ -85,6 +85,60 @@ node_postgres_available() {
     (cd "$ROOT/test/client" && node -e "require('pg')" >/dev/null 2>&1)
 }
 
+# node_stage_setup NAME TEST_DIR: the common start of a node-postgres stage. Sets `work` (a
+# scratch dir postgres owns), `data` (its cluster's data dir, stopped however the script
+# ends) and `log` (the runner's TAP output), and installs TEST_DIR's npm packages (pg) from
+# its lock file unless they are there.
+node_stage_setup() {
+    local name=$1 test_dir=$2
+    work=$(mktemp -d /tmp/allocator-"$name".XXXXXX)
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$work"
+    data="$work/data"
+    log="$work/node-test.log"
+    : >"$log"
+    trap 'stop_cluster "$data"' EXIT
+    if ! (cd "$test_dir" && node -e "require('pg')" >/dev/null 2>&1); then
+        (cd "$test_dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+}
+
+# run_node_tests DIR LOG SECONDS [node --test options...]
+# Runs every DIR/*.test.js with node's built-in runner (TAP into LOG, then shown) and returns
+# its status; connection settings come from the caller's environment (PGHOST ...). Files
+# are named explicitly: the same meaning on every node version (newer ones read a
+# directory argument as a glob pattern). SECONDS bounds it: a hung client must not hang CI.
+run_node_tests() {
+    local dir=$1 log=$2 seconds=$3 status tests
+    shift 3
+    mapfile -t tests < <(cd "$dir" && printf '%s\n' *.test.js | sort)
+    (cd "$dir" && timeout "$seconds" node --test --test-reporter=tap "$@" "${tests[@]}") >"$log" 2>&1
+    status=$?
+    cat "$log"
+    return $status
+}
+
+# setup_failed WHAT: says the cluster for WHAT could not be set up, with the end of its
+# server log (in $data), and returns the failing status for finish_node_stage.
+setup_failed() {
+    echo "could not set up the cluster for the $1; server log:"
+    tail -50 "$data/server.log" 2>/dev/null || true
+    return 1
+}
+
+# finish_node_stage WORK DATA LOG STATUS: prints "PASSED FAILED" counted from LOG; stops the
+# cluster in DATA and removes WORK when everything passed, keeps WORK (server log) otherwise.
+finish_node_stage() {
+    local work=$1 data=$2 log=$3 status=$4 passed failed
+    read -r passed failed < <(count_node_tap_results "$log" "$status")
+    if [ "$failed" = 0 ]; then
+        stop_cluster "$data"
+        rm -rf "$work"
+    else
+        echo "(work dir kept: $work)"
+    fi
+    echo "$passed $failed"
+}
+
 # Prints "PASSED FAILED" from the TAP summary of node --test ("# pass N", "# fail N") in
 # file $1, given the runner's exit status $2; "0 1" when there is no summary.
 count_node_tap_results() {

@@ -13,17 +13,7 @@ schema_database=allocator_postgrest_schema      # allocator in an exposed schema
 extschema_database=allocator_postgrest_extschema  # for CREATE EXTENSION ... SCHEMA extensions
 test_dir="$ROOT/test/postgrest"
 
-work=$(mktemp -d /tmp/allocator-postgrest.XXXXXX)
-[ "$(id -u)" = 0 ] && chown postgres:postgres "$work"
-data="$work/data"
-log="$work/node-test.log"
-: >"$log"
-# The server goes away however this script ends.
-trap 'stop_cluster "$data"' EXIT
-
-if ! (cd "$test_dir" && node -e "require('pg')" >/dev/null 2>&1); then
-    (cd "$test_dir" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+node_stage_setup postgrest "$test_dir"
 
 psql_in() { cluster_psql "$data" "$port" -q -d "$@"; }
 
@@ -123,30 +113,15 @@ SQL
 status=0
 # start_cluster preloads allocator; its conflict telemetry writes to the main test database.
 if start_cluster "$data" "$port" "allocator.database_name = '$database'" && setup; then
-    mapfile -t tests < <(cd "$test_dir" && printf '%s\n' *.test.js | sort)
     set +e
-    # Test files named explicitly: the same meaning on every node version (newer ones read
-    # a directory argument as a glob pattern). One file at a time: some tests change role
-    # settings or hold the allocator's locks. timeout: a hung request must not hang CI.
-    (cd "$test_dir" &&
-        PGHOST="$data" PGPORT="$port" PGUSER=postgres PGDATABASE="$database" \
-            POSTGREST_SCHEMA_DB="$schema_database" POSTGREST_EXTSCHEMA_DB="$extschema_database" \
-            timeout 900 node --test --test-reporter=tap --test-concurrency=1 "${tests[@]}") >"$log" 2>&1
+    # One file at a time: some tests change role settings or hold the allocator's locks.
+    PGHOST="$data" PGPORT="$port" PGUSER=postgres PGDATABASE="$database" \
+        POSTGREST_SCHEMA_DB="$schema_database" POSTGREST_EXTSCHEMA_DB="$extschema_database" \
+        run_node_tests "$test_dir" "$log" 900 --test-concurrency=1
     status=$?
     set -e
-    cat "$log"
 else
-    status=1
-    echo "could not set up the cluster for the PostgREST tests; server log:"
-    tail -50 "$data/server.log" 2>/dev/null || true
+    setup_failed "PostgREST tests" || status=$?
 fi
 
-read -r passed failed < <(count_node_tap_results "$log" "$status")
-# Keep the work dir (server log) only when something failed.
-if [ "$failed" = 0 ]; then
-    stop_cluster "$data"
-    rm -rf "$work"
-else
-    echo "(work dir kept: $work)"
-fi
-echo "$passed $failed"
+finish_node_stage "$work" "$data" "$log" "$status"
