@@ -184,6 +184,15 @@ SELECT dblink_connect('holder', 'dbname=' || current_database());
 SELECT dblink_exec('holder', 'BEGIN');
 SELECT count(*) AS holder_assigned FROM dblink('holder',
     format('SELECT table_id FROM assign_tables_atomic_v2(%L, ARRAY[%L]::uuid[])', b(2), t(2))) AS x(table_id uuid);
+-- A stranger is refused before it would wait for that lock (so it can never hold one of
+-- another restaurant's locks): 42501 at once, not 55P03 after waiting.
+SET ROLE regress_staff;
+SELECT pg_temp.sign_in(2);
+SET statement_timeout = '1s';
+SELECT try($$SELECT * FROM assign_tables_atomic_v2(b(2), ARRAY[t(2)])$$) AS stranger_never_waits;
+RESET statement_timeout;
+SELECT pg_temp.sign_in(NULL);
+RESET ROLE;
 SET allocator.lock_timeout = '2s';
 SET statement_timeout = '400ms';
 SELECT try($$SELECT * FROM assign_tables_atomic_v2(b(2), ARRAY[t(2)])$$) AS short_statement_timeout;

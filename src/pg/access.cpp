@@ -9,6 +9,7 @@
 #include "allocator/pg/access.hpp"
 
 #include "allocator/core/errors.hpp"
+#include "allocator/pg/allocation_store.hpp"
 #include "allocator/pg/guard.hpp"
 #include "allocator/pg/spi.hpp"
 
@@ -60,6 +61,18 @@ void require_access(const Uuid& restaurant_id) {
                          ErrorDetail("not_member").add("restaurant_id", restaurant_id).add("user_id", *access.user_id),
                          "Staff act only on their own restaurants. If this user should, add them to allocator_staff "
                          "(or to the membership table that feeds it, docs/supabase.md).");
+}
+
+Booking lock_booking_of_caller(LockBudget& locks, const Uuid& booking_id) {
+    std::optional<Uuid> checked_restaurant;
+    if (!caller_is_owner_or_superuser(GetOuterUserId())) {
+        checked_restaurant = load_booking(booking_id).restaurant_id;
+        require_access(*checked_restaurant);
+    }
+    locks.lock_booking(booking_id);
+    Booking booking = load_booking(booking_id);
+    if (checked_restaurant && booking.restaurant_id != *checked_restaurant) require_access(booking.restaurant_id);
+    return booking;
 }
 
 namespace {

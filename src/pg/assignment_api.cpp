@@ -27,9 +27,7 @@ Datum assign_tables(FunctionCallInfo fcinfo) {
 
     spi_connect(fcinfo);
     LockBudget locks;
-    locks.lock_booking(booking_id);
-    const Booking booking = load_booking(booking_id);
-    require_access(booking.restaurant_id);
+    const Booking booking = lock_booking_of_caller(locks, booking_id);
     check_booking_assignable(booking);
     request.window = window_argument.value_or(booking.window);
 
@@ -55,8 +53,7 @@ Datum unassign_tables(FunctionCallInfo fcinfo) {
 
     spi_connect(fcinfo);
     LockBudget locks;
-    locks.lock_booking(booking_id);
-    require_access(load_booking(booking_id).restaurant_id);  // P0002 for an unknown booking
+    lock_booking_of_caller(locks, booking_id);  // P0002 for an unknown booking
 
     // The booking's tables that are asked for; unknown or unassigned tables are not an error.
     std::vector<Uuid> doomed;

@@ -117,9 +117,7 @@ Datum create_hold(FunctionCallInfo fcinfo) {
 
     spi_connect(fcinfo);
     LockBudget locks;
-    locks.lock_booking(booking_id);
-    const Booking booking = load_booking(booking_id);
-    require_access(booking.restaurant_id);
+    const Booking booking = lock_booking_of_caller(locks, booking_id);
     check_booking_assignable(booking);
     const Window window = window_argument.value_or(booking.window);
     const Flags flags = load_flags();
@@ -155,9 +153,7 @@ Datum confirm_hold(FunctionCallInfo fcinfo) {
 
     spi_connect(fcinfo);
     LockBudget locks;
-    locks.lock_booking(booking_id);
-    const Booking booking = load_booking(booking_id);
-    require_access(booking.restaurant_id);
+    const Booking booking = lock_booking_of_caller(locks, booking_id);
     check_booking_assignable(booking);
 
     std::optional<LedgerEntry> stored;
