@@ -29,6 +29,7 @@ CREATE ROLE regress_login LOGIN;
 SELECT allocator_grant_access('regress_staff', 'staff');
 -- Again: the same grants, nothing else.
 SELECT count(*) AS grants FROM allocator_grant_access('regress_staff', 'staff');
+GRANT INSERT, UPDATE ON bookings TO regress_backend;  -- the app's writes, granted by hand
 SELECT count(*) AS grants FROM allocator_grant_access('regress_backend', 'operator');
 -- Changing the access takes back what the old one had.
 SELECT count(*) AS grants FROM allocator_grant_access('regress_backend', 'service');
@@ -38,7 +39,9 @@ SELECT has_function_privilege('regress_backend', 'set_allocator_flag(text, boole
        has_function_privilege('regress_staff', 'allocator_grant_access(text, text)', 'EXECUTE') AS staff_grants,
        has_table_privilege('regress_staff', 'table_holds', 'SELECT') AS staff_reads_holds,
        has_table_privilege('regress_staff', 'table_holds', 'INSERT') AS staff_writes_holds,
-       has_table_privilege('regress_staff', 'observability_events', 'SELECT') AS staff_reads_events;
+       has_table_privilege('regress_staff', 'observability_events', 'SELECT') AS staff_reads_events,
+       has_table_privilege('regress_backend', 'bookings', 'INSERT, UPDATE') AS app_writes_stay,
+       has_table_privilege('regress_backend', 'observability_events', 'SELECT') AS operator_reads_gone;
 SELECT role_name, access FROM allocator_role_access ORDER BY role_name;
 -- Refused: unknown access, unknown role, PUBLIC, staff for a role that can log in.
 SELECT try($$SELECT allocator_grant_access('regress_staff', 'admin')$$);
@@ -248,5 +251,6 @@ DROP DATABASE regress_tenancy_schema;
 SELECT allocator_revoke_access('regress_staff'), allocator_revoke_access('regress_backend'),
        allocator_revoke_access('regress_backend') AS again;
 SELECT count(*) AS recorded FROM allocator_role_access;
+REVOKE INSERT, UPDATE ON bookings FROM regress_backend;
 DROP ROLE regress_staff, regress_backend, regress_nobody, regress_login;
 DELETE FROM allocator_staff;

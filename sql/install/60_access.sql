@@ -104,8 +104,10 @@ $$;
 COMMENT ON FUNCTION @extschema@.allocator_access_objects() IS
     'What each access (staff, service, operator) is granted: privilege and object name (''*'': every table).';
 
--- Revokes whatever p_role holds on the extension's objects, then grants what p_access
--- includes (NULL: nothing). Returns the GRANT statements made.
+-- Takes back the privileges the access levels give (EXECUTE on functions, SELECT on tables)
+-- from p_role on every object of the extension, then grants what p_access includes (NULL:
+-- nothing). Other grants, such as the app's writes to the reference tables, stay. Returns
+-- the GRANT statements made.
 CREATE FUNCTION @extschema@.allocator_apply_access(p_role text, p_access text)
 RETURNS SETOF text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -118,7 +120,9 @@ BEGIN
                t.target OPERATOR(pg_catalog.~~) 'TABLE %' AS is_table
           FROM @extschema@.allocator_privilege_targets() t ORDER BY t.target
     LOOP
-        EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM %I', member.target, p_role);
+        CONTINUE WHEN NOT (member.is_function OR member.is_table);
+        EXECUTE pg_catalog.format('REVOKE %s ON %s FROM %I',
+                                  CASE WHEN member.is_function THEN 'EXECUTE' ELSE 'SELECT' END, member.target, p_role);
         FOR statement IN
             SELECT pg_catalog.format('GRANT %s ON %s TO %I', o.privilege, member.target, p_role)
               FROM @extschema@.allocator_access_objects() o
@@ -187,8 +191,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.allocator_revoke_access(text) IS
-    'Takes back every privilege p_role holds on the extension''s objects and forgets its access; '
-    'true if it had access recorded.';
+    'Takes back the EXECUTE and SELECT privileges p_role holds on the extension''s objects and forgets its '
+    'access; true if it had access recorded. Other grants (writes to the reference tables) stay.';
 
 ------------------------------------------------------------------------------------------
 -- Row level security: staff read their own restaurants' rows; nobody but the owner (the
