@@ -45,5 +45,5 @@ $(OBJS): $(wildcard include/allocator/*/*.hpp)
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	cat $^ > $@
 
-sql/$(EXTENSION)--%--$(EXTVERSION).sql: sql/upgrade/%--$(EXTVERSION).sql $(INSTALL_PARTS) scripts/assemble-update.sh
+sql/$(EXTENSION)--%--$(EXTVERSION).sql: sql/upgrade/%--$(EXTVERSION).sql sql/upgrade/record_privileges.sql $(INSTALL_PARTS) scripts/assemble-update.sh
 	sh scripts/assemble-update.sh sql/install $< > $@

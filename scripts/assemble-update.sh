@@ -1,7 +1,7 @@
 #!/bin/sh
 # Writes an update script to stdout: the install header, then the parts every update
-# replays (05_privilege_targets.sql first, so the delta can record privileges before it
-# changes anything), the delta sql/upgrade/FROM--TO.sql, every function and trigger part
+# replays (05_privilege_targets.sql first, then sql/upgrade/record_privileges.sql, which
+# records every object's privileges before anything changes), the delta sql/upgrade/FROM--TO.sql, every function and trigger part
 # (sql/install/2*-8*), the replayed ones as CREATE OR REPLACE, and the privileges step.
 # A schema part new in the target version is written once, in sql/install/, and the delta
 # includes it with a line "-- allocator:include FILE" (FILE relative to INSTALL_DIR).
@@ -13,6 +13,7 @@ delta=$2
 replace() { sed -E 's/^CREATE (FUNCTION|TRIGGER) /CREATE OR REPLACE \1 /' "$@"; }
 cat "$install_dir/00_header.sql"
 replace "$install_dir/05_privilege_targets.sql"
+cat "$install_dir/../upgrade/record_privileges.sql"
 # The delta, with each include line replaced by the part it names.
 while IFS= read -r line || [ -n "$line" ]; do
     case $line in

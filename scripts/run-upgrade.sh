@@ -16,7 +16,8 @@ data="$work/data"
 port=5473
 old_script="$(pg_config --sharedir)/extension/allocator--0.1.0.sql"
 old_library="$(pg_config --pkglibdir)/allocator-0.1.0.so"
-cleanup() { stop_cluster "$data"; as_root rm -f "$old_script" "$old_library"; }
+next_script="$(pg_config --sharedir)/extension/allocator--0.2.0--0.2.0-replay.sql"
+cleanup() { stop_cluster "$data"; as_root rm -f "$old_script" "$old_library" "$next_script"; }
 trap cleanup EXIT
 
 passed=0 failed=0
@@ -171,7 +172,7 @@ SELECT x FROM (
     SELECT 'row security ' || c.oid::regclass || ' ' || c.relrowsecurity || ' ' || c.relforcerowsecurity
       FROM pg_class c WHERE c.oid IN (SELECT oid FROM tables)
     UNION ALL
-    SELECT 'policy ' || p.polrelid::regclass || ' ' || p.polname || ' ' || p.polcmd || ' ' || p.polroles::text || ' '
+    SELECT 'policy ' || p.polrelid::regclass || ' ' || p.polname || ' ' || p.polcmd::text || ' ' || p.polroles::text || ' '
            || coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
       FROM pg_policy p WHERE p.polrelid IN (SELECT oid FROM tables)
     UNION ALL
@@ -182,7 +183,9 @@ sql -d postgres -q -c "CREATE DATABASE fresh"
 db fresh -q -c "CREATE EXTENSION allocator CASCADE"
 db postgres -c "$fingerprint_sql" >"$work/updated.schema"
 db fresh -c "$fingerprint_sql" >"$work/fresh.schema"
-if diff -u "$work/fresh.schema" "$work/updated.schema" >"$work/schema.diff"; then same=same; else same=different; cat "$work/schema.diff"; fi
+# (A fingerprint query that fails would leave both files empty and "equal": it must not.)
+if [ ! -s "$work/fresh.schema" ]; then same="no fingerprint";
+elif diff -u "$work/fresh.schema" "$work/updated.schema" >"$work/schema.diff"; then same=same; else same=different; cat "$work/schema.diff"; fi
 check "the updated schema and functions equal a fresh install's ($(wc -l <"$work/fresh.schema") objects)" same "$same"
 check "every function has exactly one signature" "" \
     "$(db postgres -c "SELECT string_agg(proname, ', ') FROM (SELECT p.proname FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid
@@ -265,6 +268,22 @@ check "as the README says, service_role then reads every restaurant's rows" \
     "$(db postgres -q -F ' ' -c "SELECT count(*) > 0 FROM allocator_grant_access('service_role', 'service');
                                  SET ROLE service_role;
                                  SELECT count(*) FROM booking_table_assignments;" | tr '\n' ' ' | sed 's/ $//')"
+
+# The next update, whatever its delta, replays every function and the privileges step:
+# played here as an update to a version made of 0.2.0's own parts with an empty delta. It
+# keeps deliberate grants, and re-applies every recorded access (a grant service_role lost
+# by hand comes back), so what a version adds reaches the roles that should have it.
+bash "$ROOT/scripts/assemble-update.sh" "$ROOT/sql/install" /dev/null | as_root tee "$next_script" >/dev/null
+db postgres -q -c "GRANT INSERT ON bookings TO service_role;
+                   REVOKE EXECUTE ON FUNCTION create_table_hold(uuid, uuid[], interval, timestamptz, timestamptz, uuid, jsonb, boolean) FROM service_role"
+db postgres -q -c "$fingerprint_sql" >"$work/before-replay.schema"
+if db postgres -c "ALTER EXTENSION allocator UPDATE TO '0.2.0-replay'" >"$work/replay.log" 2>&1; then replay=ok; else replay=failed; cat "$work/replay.log"; fi
+check "an update replaying 0.2.0's parts succeeds" ok "$replay"
+check "it re-applies the recorded access and keeps deliberate grants" "t t" \
+    "$(db postgres -F ' ' -c "SELECT has_function_privilege('service_role', 'create_table_hold(uuid, uuid[], interval, timestamptz, timestamptz, uuid, jsonb, boolean)', 'EXECUTE'),
+                                     has_table_privilege('service_role', 'bookings', 'INSERT')")"
+check "and leaves the schema as it was" same \
+    "$(db postgres -c "$fingerprint_sql" | diff -q "$work/before-replay.schema" - >/dev/null && echo same || echo different)"
 
 stop_cluster "$data"
 if [ "$failed" -eq 0 ]; then cd / && rm -rf "$work"; else echo "(work dir kept: $work)"; fi

@@ -1,16 +1,7 @@
 -- allocator 0.1.0 -> 0.2.0: the schema changes. The update script the Makefile builds is
--- sql/install/05_privilege_targets.sql, this file, then every function and trigger of 0.2.0
--- (sql/install/2*-8*), all replayed as CREATE OR REPLACE, then the privileges step
--- (sql/install/90_privileges.sql).
-
--- Before anything changes: every object of the extension with the privileges it has now
--- (as {"FUNCTION f(args)" or "TABLE t": acl}). Objects that exist now keep the grants an
--- operator made on them, also when this update has to drop and re-create one
--- (90_privileges.sql); everything the update adds starts closed.
-SELECT pg_catalog.set_config('allocator_upgrade.members_before',
-    (SELECT pg_catalog.jsonb_object_agg(t.target, coalesce(t.acl::text, ''))
-       FROM @extschema@.allocator_privilege_targets() t)::text,
-    true);
+-- sql/install/05_privilege_targets.sql, sql/upgrade/record_privileges.sql, this file, then
+-- every function and trigger of 0.2.0 (sql/install/2*-8*), all replayed as CREATE OR
+-- REPLACE, then the privileges step (sql/install/90_privileges.sql).
 
 -- allocator_telemetry_stats() reports four more counters; CREATE OR REPLACE cannot change
 -- a function's OUT columns, so it is dropped here and created again with the others.
