@@ -1,8 +1,9 @@
 // The error contract of SPEC section 4, as a C++ exception the PostgreSQL layer reports.
 //
-// Core code throws AllocatorError; exactly one function in the PostgreSQL layer
-// (pg::report_allocator_error) turns it into ereport(ERROR) with SQLSTATE, message,
-// JSON DETAIL and HINT. Nothing else formats user-facing errors.
+// Core code throws AllocatorError; one place in the PostgreSQL layer (src/pg/error_report.cpp,
+// pg::raise_error) turns it into ereport(ERROR) with SQLSTATE, message, JSON DETAIL and HINT,
+// or into PostgREST's PGRST form for a PostgREST request. Nothing else formats user-facing
+// errors.
 #pragma once
 
 #include <stdexcept>
