@@ -48,6 +48,8 @@ SELECT try($$SELECT allocator_grant_access('regress_staff', 'admin')$$);
 SELECT try($$SELECT allocator_grant_access('regress_no_such_role', 'staff')$$);
 SELECT try($$SELECT allocator_grant_access('public', 'service')$$);
 SELECT try($$SELECT allocator_grant_access('regress_login', 'staff')$$);
+CREATE ROLE regress_bypass NOLOGIN BYPASSRLS;
+SELECT try($$SELECT allocator_grant_access('regress_bypass', 'staff')$$);
 -- A role with no access can call nothing (PostgREST: 401 for anon, 403 otherwise).
 SET ROLE regress_nobody;
 SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)])$$) AS nobody_assigns;
@@ -99,6 +101,8 @@ SELECT set_config('request.jwt.claims', '{not json', false) IS NOT NULL AS bad_c
 SELECT try($$SELECT * FROM assign_tables_atomic_v2(b(3), ARRAY[t(3)])$$) AS bad_claims;
 SELECT set_config('request.jwt.claims', '{"sub": "not-a-uuid"}', false) IS NOT NULL AS bad_sub;
 SELECT try($$SELECT * FROM assign_tables_atomic_v2(b(3), ARRAY[t(3)])$$) AS bad_sub;
+SELECT set_config('request.jwt.claims', '{"sub": "\u0000"}', false) IS NOT NULL AS nul_sub;
+SELECT try($$SELECT * FROM assign_tables_atomic_v2(b(3), ARRAY[t(3)])$$) AS nul_sub;
 -- Older PostgREST set request.jwt.claim.sub; it is read first, as auth.uid() does.
 SELECT set_config('request.jwt.claim.sub', pg_temp.u(1)::text, false) IS NOT NULL AS legacy_sub;
 SELECT table_id = t(3) AS m3 FROM assign_tables_atomic_v2(b(7), ARRAY[t(3)]);
@@ -108,6 +112,23 @@ RESET ROLE;
 -- legacy claim) assigned: b7 on M3.
 SELECT bn(booking_id) AS booking, tn(table_id) AS tbl, restaurant_id = r(1) AS restaurant_1
   FROM booking_table_assignments ORDER BY 1, 2;
+
+-- A role that can log in could set the claims itself: they prove nothing for it, even when
+-- it was granted the functions by hand.
+GRANT EXECUTE ON FUNCTION manual_context(uuid) TO regress_login;
+SET ROLE regress_login;
+SELECT pg_temp.sign_in(1);
+SELECT try($$SELECT manual_context(b(1))$$) AS login_role_forging_claims;
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION manual_context(uuid) FROM regress_login;
+-- A hold of another restaurant, with a booking of one's own: refused for the hold's
+-- restaurant, before anything about the hold is told.
+SELECT put_hold(5, b(20), ARRAY[t(9)], '2030-06-02 19:00+00', '2030-06-02 21:00+00', now() + interval '10 minutes');
+SET ROLE regress_staff;
+SELECT try(format('SELECT * FROM confirm_table_hold(%L, %L)', h(5), b(1))) AS foreign_hold,
+       try_detail(format('SELECT * FROM confirm_table_hold(%L, %L)', h(5), b(1))) ->> 'restaurant_id' = r(2)::text AS names_its_restaurant;
+RESET ROLE;
+DELETE FROM table_holds WHERE id = h(5);
 
 -- A role given service access acts on every restaurant with no user at all.
 SET ROLE regress_backend;
@@ -149,6 +170,12 @@ INSERT INTO booking_table_assignments (booking_id, table_id, start_at, end_at)
 VALUES (b(7), t(7), '2030-06-01 20:00+00', '2030-06-01 22:00+00');
 SELECT restaurant_id = r(1) AS filled FROM booking_table_assignments WHERE booking_id = b(7);
 DELETE FROM booking_table_assignments WHERE booking_id = b(7) AND table_id = t(7);
+
+-- A booking or table with assignments or holds keeps its restaurant (their rows carry it).
+SELECT try($$UPDATE bookings SET restaurant_id = r(2) WHERE id = b(1)$$) AS booking_moves;
+SELECT try($$UPDATE table_inventory SET restaurant_id = r(2) WHERE id = t(1)$$) AS table_moves;
+SELECT try_state($$UPDATE bookings SET restaurant_id = r(2) WHERE id = b(6)$$) AS unseated_booking_moves;
+UPDATE bookings SET restaurant_id = r(1) WHERE id = b(6);
 
 ------------------------------------------------------------------------------------------
 -- 4. PostgREST requests (request.path set) get errors as PGRST, with the HTTP status in
@@ -203,6 +230,12 @@ SELECT try($$SELECT * FROM assign_tables_atomic_v2(b(2), ARRAY[t(2)])$$) AS shor
 SELECT try_detail($$SELECT * FROM assign_tables_atomic_v2(b(2), ARRAY[t(2)])$$) AS lock_detail \gset
 SELECT :'lock_detail'::jsonb - 'booking_id' - 'lock_budget_ms' AS detail,
        (:'lock_detail'::jsonb ->> 'lock_budget_ms')::int BETWEEN 200 AND 300 AS budget_within_statement_timeout;
+-- The timer that runs is what counts, even when a function sets statement_timeout to 0 for
+-- its own body: the caller's statement is still cancelled at 1 s.
+CREATE FUNCTION pg_temp.assign_untimed() RETURNS bigint LANGUAGE sql SET statement_timeout = 0
+    AS $$ SELECT count(*) FROM assign_tables_atomic_v2(b(2), ARRAY[t(2)]) $$;
+SET statement_timeout = '1s';
+SELECT try($$SELECT pg_temp.assign_untimed()$$) AS statement_timeout_reset_inside;
 RESET statement_timeout;
 -- As a PostgREST request: 503 with Retry-After.
 SET allocator.lock_timeout = '50ms';
@@ -252,5 +285,5 @@ SELECT allocator_revoke_access('regress_staff'), allocator_revoke_access('regres
        allocator_revoke_access('regress_backend') AS again;
 SELECT count(*) AS recorded FROM allocator_role_access;
 REVOKE INSERT, UPDATE ON bookings FROM regress_backend;
-DROP ROLE regress_staff, regress_backend, regress_nobody, regress_login;
+DROP ROLE regress_staff, regress_backend, regress_nobody, regress_login, regress_bypass;
 DELETE FROM allocator_staff;

@@ -88,3 +88,28 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.booking_table_assignments_fill_restaurant() IS
     'Trigger: fills booking_table_assignments.restaurant_id from the booking when a writer left it out.';
+
+-- A booking or a table keeps its restaurant while it is seated or held: assignments, holds
+-- and mirror rows carry that restaurant (row level security shows them to its staff, and
+-- the tenancy check reads it), so moving it would hand them to another restaurant.
+CREATE FUNCTION @extschema@.refuse_restaurant_change_while_seated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'bookings'
+       AND (EXISTS (SELECT FROM @extschema@.booking_table_assignments a WHERE a.booking_id OPERATOR(pg_catalog.=) OLD.id)
+            OR EXISTS (SELECT FROM @extschema@.table_holds h WHERE h.booking_id OPERATOR(pg_catalog.=) OLD.id))
+       OR TG_TABLE_NAME OPERATOR(pg_catalog.=) 'table_inventory'
+       AND (EXISTS (SELECT FROM @extschema@.booking_table_assignments a WHERE a.table_id OPERATOR(pg_catalog.=) OLD.id)
+            OR EXISTS (SELECT FROM @extschema@.table_hold_members m WHERE m.table_id OPERATOR(pg_catalog.=) OLD.id)) THEN
+        PERFORM @extschema@.allocator_error('23514',
+            pg_catalog.format('%s %s cannot move to restaurant %s while it has tables assigned or held',
+                              CASE TG_TABLE_NAME WHEN 'bookings' THEN 'booking' ELSE 'table' END, OLD.id, NEW.restaurant_id),
+            pg_catalog.jsonb_build_object('reason', 'restaurant_change_while_seated', 'id', OLD.id,
+                                          'restaurant_id', OLD.restaurant_id, 'new_restaurant_id', NEW.restaurant_id),
+            'Unassign its tables and release its holds first (unassign_tables_atomic, release_table_hold).');
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.refuse_restaurant_change_while_seated() IS
+    'Trigger: refuses to move a booking or a table to another restaurant while it has assignments or holds.';

@@ -25,14 +25,23 @@ COMMENT ON FUNCTION @extschema@.allocator_caller_sees_all() IS
     'Whether the caller acts on every restaurant: a superuser, the extension''s owner, or a role with '
     '(or inheriting) service or operator access. Row level security and every staff RPC ask it.';
 
--- The signed-in user, read as Supabase's auth.uid() reads it; NULL when there is none or
--- the claims do not hold a uuid (never an error: a bad token is "no user").
+-- The signed-in user, read as Supabase's auth.uid() reads it; NULL when there is none, when
+-- the claims do not hold a uuid (never an error: a bad token is "no user"), and when the
+-- caller's role can log in: such a role can set the claims itself, so they prove nothing.
+-- (PostgREST logs in as authenticator and SET ROLEs to a NOLOGIN role such as authenticated.)
 CREATE FUNCTION @extschema@.allocator_caller_user_id()
 RETURNS uuid
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    role_setting text := pg_catalog.current_setting('role');
     claimed text := nullif(pg_catalog.current_setting('request.jwt.claim.sub', true), '');
 BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_roles r
+                WHERE r.rolcanlogin
+                  AND r.rolname OPERATOR(pg_catalog.=) CASE WHEN role_setting OPERATOR(pg_catalog.=) 'none'
+                                                            THEN session_user::text ELSE role_setting END) THEN
+        RETURN NULL;
+    END IF;
     IF claimed IS NULL THEN
         claimed := nullif(pg_catalog.current_setting('request.jwt.claims', true), '');
         IF claimed IS NULL THEN
@@ -40,8 +49,8 @@ BEGIN
         END IF;
         BEGIN
             claimed := claimed::jsonb OPERATOR(pg_catalog.->>) 'sub';
-        EXCEPTION WHEN invalid_text_representation THEN
-            RETURN NULL;
+        EXCEPTION WHEN OTHERS THEN
+            RETURN NULL;  -- not JSON, a \u0000, nested too deep: no user
         END;
     END IF;
     RETURN CASE WHEN claimed OPERATOR(pg_catalog.~)
@@ -50,7 +59,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.allocator_caller_user_id() IS
-    'Internal: the signed-in user (request.jwt.claim.sub, else request.jwt.claims ->> ''sub''), NULL if none.';
+    'Internal: the signed-in user (request.jwt.claim.sub, else request.jwt.claims ->> ''sub''), NULL if none '
+    'or if the caller''s role can log in.';
 
 -- The restaurants the signed-in user is staff of (row level security of staff reads).
 CREATE FUNCTION @extschema@.allocator_caller_restaurants()
@@ -157,6 +167,13 @@ BEGIN
         PERFORM @extschema@.allocator_error('22023', pg_catalog.format('role %L does not exist', p_role),
             pg_catalog.jsonb_build_object('reason', 'unknown_role', 'role', p_role),
             'Name an existing role (PUBLIC cannot be given access): SELECT rolname FROM pg_roles;');
+    END IF;
+    IF p_access OPERATOR(pg_catalog.=) 'staff' AND (role_row.rolbypassrls OR role_row.rolsuper) THEN
+        PERFORM @extschema@.allocator_error('22023',
+            pg_catalog.format('role %s bypasses row level security, so it cannot be given staff access', p_role),
+            pg_catalog.jsonb_build_object('reason', 'bypassrls_role_cannot_be_staff', 'role', p_role),
+            'Staff read only their restaurants'' rows by row level security, which this role bypasses. Give it '
+            'service access, or give staff access to a role without BYPASSRLS.');
     END IF;
     IF p_access OPERATOR(pg_catalog.=) 'staff' AND role_row.rolcanlogin THEN
         PERFORM @extschema@.allocator_error('22023',

@@ -25,3 +25,13 @@ CREATE TRIGGER booking_table_assignments_fill_restaurant
     BEFORE INSERT ON @extschema@.booking_table_assignments
     FOR EACH ROW WHEN (NEW.restaurant_id IS NULL)
     EXECUTE FUNCTION @extschema@.booking_table_assignments_fill_restaurant();
+
+CREATE TRIGGER bookings_keep_restaurant_while_seated
+    BEFORE UPDATE OF restaurant_id ON @extschema@.bookings
+    FOR EACH ROW WHEN (OLD.restaurant_id OPERATOR(pg_catalog.<>) NEW.restaurant_id)
+    EXECUTE FUNCTION @extschema@.refuse_restaurant_change_while_seated();
+
+CREATE TRIGGER table_inventory_keeps_restaurant_while_seated
+    BEFORE UPDATE OF restaurant_id ON @extschema@.table_inventory
+    FOR EACH ROW WHEN (OLD.restaurant_id OPERATOR(pg_catalog.<>) NEW.restaurant_id)
+    EXECUTE FUNCTION @extschema@.refuse_restaurant_change_while_seated();

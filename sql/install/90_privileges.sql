@@ -94,9 +94,10 @@ END
 $$;
 
 -- Roles given access with allocator_grant_access get what their access includes in this
--- version (an update may add functions). A role that calls the staff RPCs by a grant made
--- by hand is staff-scoped since 0.2.0 (it acts only for a signed-in user's restaurants):
--- say so, with the command that keeps it acting on every restaurant.
+-- version (an update may add functions). A role that calls the staff RPCs or reads the
+-- staff-readable tables by a grant made by hand is staff-scoped since 0.2.0 (it acts on and
+-- reads only a signed-in user's restaurants): say so, with the command that keeps it acting
+-- on every restaurant.
 DO $$
 DECLARE
     recorded record;
@@ -110,17 +111,18 @@ BEGIN
     SELECT pg_catalog.array_agg(DISTINCT r.rolname ORDER BY r.rolname) INTO unscoped
       FROM @extschema@.allocator_privilege_targets() t
       JOIN @extschema@.allocator_access_objects() o
-        ON o.access OPERATOR(pg_catalog.=) 'staff' AND o.privilege OPERATOR(pg_catalog.=) 'EXECUTE'
-       AND o.object_name OPERATOR(pg_catalog.=) t.name AND t.target OPERATOR(pg_catalog.~~) 'FUNCTION %'
+        ON o.access OPERATOR(pg_catalog.=) 'staff' AND o.object_name OPERATOR(pg_catalog.=) t.name
+       AND t.target OPERATOR(pg_catalog.~~) CASE o.privilege WHEN 'EXECUTE' THEN 'FUNCTION %' ELSE 'TABLE %' END
       CROSS JOIN LATERAL pg_catalog.aclexplode(t.acl) x
       JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) x.grantee
-     WHERE x.grantee OPERATOR(pg_catalog.<>) t.owner AND NOT r.rolsuper
+     WHERE x.grantee OPERATOR(pg_catalog.<>) t.owner AND NOT r.rolsuper AND NOT r.rolbypassrls
+       AND x.privilege_type OPERATOR(pg_catalog.=) o.privilege
        AND NOT EXISTS (SELECT FROM @extschema@.allocator_role_access a WHERE a.role_name OPERATOR(pg_catalog.=) r.rolname);
     IF unscoped IS NOT NULL THEN
-        RAISE WARNING 'allocator: role(s) % call the staff functions by a grant made by hand, and are now staff-scoped',
+        RAISE WARNING 'allocator: role(s) % call the staff functions or read their tables by a grant made by hand, and are now staff-scoped',
                       pg_catalog.array_to_string(unscoped, ', ')
-            USING DETAIL = 'Since 0.2.0 such a role acts only on the restaurants of the signed-in user (the JWT sub) '
-                           'it calls for; without a user every call is 42501 (no_user).',
+            USING DETAIL = 'Since 0.2.0 such a role acts on and reads only the restaurants of the signed-in user (the JWT '
+                           'sub) it calls for; without a user every call is 42501 (no_user) and it reads no row.',
                   HINT = pg_catalog.format('For a backend that acts on every restaurant: %s',
                              (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT allocator_grant_access(%L, ''service'');', u), ' ')
                                 FROM pg_catalog.unnest(unscoped) AS u));

@@ -4,11 +4,11 @@
 
 namespace allocator {
 
-long long lock_budget_ms(long long lock_timeout_ms, long long statement_timeout_ms, long long statement_elapsed_ms) {
-    if (statement_timeout_ms <= 0) return lock_timeout_ms;
-    const long long reserve = std::min(statement_timeout_ms / 4, kStatementReserveMaxMs);
-    const long long left = statement_timeout_ms - std::max(0LL, statement_elapsed_ms) - reserve;
-    return std::max(0LL, std::min(lock_timeout_ms, left));
+long long lock_budget_ms(long long lock_timeout_ms, std::optional<long long> statement_left_ms) {
+    if (!statement_left_ms) return lock_timeout_ms;
+    const long long left = std::max(0LL, *statement_left_ms);
+    const long long reserve = std::min(left / 4, kStatementReserveMaxMs);
+    return std::max(0LL, std::min(lock_timeout_ms, left - reserve));
 }
 
 }  // namespace allocator

@@ -40,7 +40,8 @@ std::string caller_role_name() {
 void require_access(const Uuid& restaurant_id) {
     const Oid caller = GetOuterUserId();
     if (caller_is_owner_or_superuser(caller)) return;
-    Rows rows = execute(Statement::LoadCallerAccess, {Param::of_datum(ObjectIdGetDatum(caller)), Param::of(restaurant_id)});
+    Rows rows =
+        execute(Statement::LoadCallerAccess, {Param::of_datum(ObjectIdGetDatum(caller)), Param::of(restaurant_id)});
     struct {
         bool sees_all;
         std::optional<Uuid> user_id;
@@ -49,18 +50,19 @@ void require_access(const Uuid& restaurant_id) {
     if (access.sees_all || access.is_staff) return;
     if (!access.user_id) {
         const std::string role = caller_role_name();
-        throw AllocatorError(SqlState::InsufficientPrivilege,
-                             "role " + role + " acts only for the restaurants of a signed-in user, and no user is signed in",
-                             ErrorDetail("no_user").add("restaurant_id", restaurant_id).add("role", role),
-                             "Call with a signed-in user's token (its sub is the user id), or give a backend role "
-                             "service access: SELECT allocator_grant_access('<role>', 'service');");
+        throw AllocatorError(
+            SqlState::InsufficientPrivilege,
+            "role " + role + " acts only for the restaurants of a signed-in user, and no user is signed in",
+            ErrorDetail("no_user").add("restaurant_id", restaurant_id).add("role", role),
+            "Call with a signed-in user's token (its sub is the user id), or give a backend role "
+            "service access: SELECT allocator_grant_access('<role>', 'service');");
     }
-    throw AllocatorError(SqlState::InsufficientPrivilege,
-                         "user " + access.user_id->to_string() + " is not staff of restaurant " +
-                             restaurant_id.to_string(),
-                         ErrorDetail("not_member").add("restaurant_id", restaurant_id).add("user_id", *access.user_id),
-                         "Staff act only on their own restaurants. If this user should, add them to allocator_staff "
-                         "(or to the membership table that feeds it, docs/supabase.md).");
+    throw AllocatorError(
+        SqlState::InsufficientPrivilege,
+        "user " + access.user_id->to_string() + " is not staff of restaurant " + restaurant_id.to_string(),
+        ErrorDetail("not_member").add("restaurant_id", restaurant_id).add("user_id", *access.user_id),
+        "Staff act only on their own restaurants. If this user should, add them to allocator_staff "
+        "(or to the membership table that feeds it, docs/supabase.md).");
 }
 
 Booking lock_booking_of_caller(LockBudget& locks, const Uuid& booking_id) {

@@ -166,6 +166,9 @@ Datum confirm_hold(FunctionCallInfo fcinfo) {
         result = load_assignment_result(booking_id, stored->table_ids);
     } else {
         if (!hold) throw_hold_not_found(hold_id);
+        // The booking's restaurant is checked already; a hold of another restaurant is
+        // refused as such, before anything about it is told.
+        if (hold->restaurant_id != booking.restaurant_id) require_access(hold->restaurant_id);
         check_hold_owner(*hold, booking_id);
         if (stored) {
             check_idempotent_replay(*stored, hold->table_ids, hold->window, *request.idempotency_key);

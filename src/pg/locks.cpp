@@ -11,10 +11,20 @@ namespace allocator::pg {
 
 int allocator_lock_timeout_ms = 2000;
 
+namespace {
+
+// How long the statement timer that is running has left (what will cancel the caller's
+// statement: armed at its start, whatever statement_timeout says now), if one runs.
+std::optional<long long> statement_timer_left_ms(TimestampTz now) {
+    if (!get_timeout_active(STATEMENT_TIMEOUT)) return std::nullopt;
+    return (get_timeout_finish_time(STATEMENT_TIMEOUT) - now) / 1000;
+}
+
+}  // namespace
+
 LockBudget::LockBudget()
     : started_at_(GetCurrentTimestamp()),
-      budget_ms_(lock_budget_ms(allocator_lock_timeout_ms, StatementTimeout,
-                                (started_at_ - GetCurrentStatementStartTimestamp()) / 1000)) {}
+      budget_ms_(lock_budget_ms(allocator_lock_timeout_ms, statement_timer_left_ms(started_at_))) {}
 
 void LockBudget::lock_booking(const Uuid& booking_id) { acquire(kBookingLockSpace, booking_id, "booking"); }
 
@@ -59,12 +69,11 @@ void LockBudget::acquire(int lock_space, const Uuid& id, const char* what) {
         detail.add(std::string(what) + "_id", id).add("lock_timeout_ms", static_cast<long long>(allocator_lock_timeout_ms));
         const bool capped = budget_ms_ < allocator_lock_timeout_ms;
         if (capped) {
-            detail.add("lock_budget_ms", budget_ms_).add("statement_timeout_ms", static_cast<long long>(StatementTimeout));
+            detail.add("lock_budget_ms", budget_ms_);
         }
         throw AllocatorError(SqlState::LockNotAvailable,
                              "could not lock " + subject + " within allocator.lock_timeout (" +
-                                 (capped ? std::to_string(budget_ms_) + " ms, all that statement_timeout " +
-                                               std::to_string(StatementTimeout) + " ms leaves)"
+                                 (capped ? std::to_string(budget_ms_) + " ms, all that the statement's timeout leaves)"
                                          : std::to_string(allocator_lock_timeout_ms) + " ms)"),
                              std::move(detail),
                              "Another allocator call holds it; retry. Allocator locks and their holders: "

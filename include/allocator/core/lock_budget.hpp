@@ -4,14 +4,16 @@
 // says "retry", not 57014, which cancels the statement and says nothing useful.
 #pragma once
 
+#include <optional>
+
 namespace allocator {
 
-// Part of statement_timeout kept back for the work after the locks: a quarter of it, at
-// most this many milliseconds.
+// Part of what statement_timeout leaves that is kept back for the work after the locks: a
+// quarter of it, at most this many milliseconds.
 constexpr long long kStatementReserveMaxMs = 500;
 
-// The wait budget in milliseconds (0: do not wait at all). statement_timeout_ms <= 0 means
-// no statement timeout; statement_elapsed_ms is how long the caller's statement has run.
-long long lock_budget_ms(long long lock_timeout_ms, long long statement_timeout_ms, long long statement_elapsed_ms);
+// The wait budget in milliseconds (0: do not wait at all). statement_left_ms is how long the
+// caller's running statement timer has left, nullopt when none runs.
+long long lock_budget_ms(long long lock_timeout_ms, std::optional<long long> statement_left_ms);
 
 }  // namespace allocator
