@@ -6,7 +6,7 @@
 # same run) and the top statements by total time; the plans of the occupants read before
 # and after hold churn; and how fast the sweeper clears a backlog of expired holds.
 # bench/README.md says what each workload is and what was measured.
-#   bash bench/profile.sh [SECONDS_PER_RUN]     (default 20: about 5 minutes in all)
+#   bash bench/profile.sh [SECONDS_PER_RUN]     (default 20: about 4 minutes in all)
 # Runs the installed extension (make install) on its own port, 5491. Serialize it with the
 # other cluster runs: flock /tmp/allocator-pg.lock bash bench/profile.sh
 set -euo pipefail
