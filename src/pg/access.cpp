@@ -37,39 +37,49 @@ std::string caller_role_name() {
 
 }  // namespace
 
-void require_access(const Uuid& restaurant_id) {
-    const Oid caller = GetOuterUserId();
-    if (caller_is_owner_or_superuser(caller)) return;
-    Rows rows =
-        execute(Statement::LoadCallerAccess, {Param::of_datum(ObjectIdGetDatum(caller)), Param::of(restaurant_id)});
-    struct {
-        bool sees_all;
-        std::optional<Uuid> user_id;
-        bool is_staff;
-    } access{rows[0].boolean(1), rows[0].optional_uuid(2), rows[0].boolean(3)};
-    if (access.sees_all || access.is_staff) return;
-    if (!access.user_id) {
+namespace {
+
+// 42501 unless `caller` may act on `restaurant_id`, or on `booking_id`'s restaurant when no
+// restaurant is given. Returns the restaurant checked: nullopt when the booking does not
+// exist (nothing was decided then).
+std::optional<Uuid> check_caller(Oid caller, const std::optional<Uuid>& restaurant_id,
+                                 const std::optional<Uuid>& booking_id) {
+    Rows rows = execute(Statement::LoadCallerAccess,
+                        {Param::of_datum(ObjectIdGetDatum(caller)), Param::of(restaurant_id), Param::of(booking_id)});
+    const std::optional<Uuid> restaurant = rows[0].optional_uuid(4);
+    const bool sees_all = rows[0].boolean(1);
+    const std::optional<Uuid> user_id = rows[0].optional_uuid(2);
+    const bool is_staff = rows[0].boolean(3);
+    if (!restaurant || sees_all || is_staff) return restaurant;
+    if (!user_id) {
         const std::string role = caller_role_name();
         throw AllocatorError(
             SqlState::InsufficientPrivilege,
             "role " + role + " acts only for the restaurants of a signed-in user, and no user is signed in",
-            ErrorDetail("no_user").add("restaurant_id", restaurant_id).add("role", role),
+            ErrorDetail("no_user").add("restaurant_id", *restaurant).add("role", role),
             "Call with a signed-in user's token (its sub is the user id), or give a backend role "
             "service access: SELECT allocator_grant_access('<role>', 'service');");
     }
-    throw AllocatorError(
-        SqlState::InsufficientPrivilege,
-        "user " + access.user_id->to_string() + " is not staff of restaurant " + restaurant_id.to_string(),
-        ErrorDetail("not_member").add("restaurant_id", restaurant_id).add("user_id", *access.user_id),
-        "Staff act only on their own restaurants. If this user should, add them to allocator_staff "
-        "(or to the membership table that feeds it, docs/supabase.md).");
+    throw AllocatorError(SqlState::InsufficientPrivilege,
+                         "user " + user_id->to_string() + " is not staff of restaurant " + restaurant->to_string(),
+                         ErrorDetail("not_member").add("restaurant_id", *restaurant).add("user_id", *user_id),
+                         "Staff act only on their own restaurants. If this user should, add them to allocator_staff "
+                         "(or to the membership table that feeds it, docs/supabase.md).");
+}
+
+}  // namespace
+
+void require_access(const Uuid& restaurant_id) {
+    const Oid caller = GetOuterUserId();
+    if (!caller_is_owner_or_superuser(caller)) check_caller(caller, restaurant_id, std::nullopt);
 }
 
 Booking lock_booking_of_caller(LockBudget& locks, const Uuid& booking_id) {
+    const Oid caller = GetOuterUserId();
     std::optional<Uuid> checked_restaurant;
-    if (!caller_is_owner_or_superuser(GetOuterUserId())) {
-        checked_restaurant = load_booking(booking_id).restaurant_id;
-        require_access(*checked_restaurant);
+    if (!caller_is_owner_or_superuser(caller)) {
+        checked_restaurant = check_caller(caller, std::nullopt, booking_id);
+        if (!checked_restaurant) throw_booking_not_found(booking_id);
     }
     locks.lock_booking(booking_id);
     Booking booking = load_booking(booking_id);

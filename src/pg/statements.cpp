@@ -269,14 +269,19 @@ const std::array<StatementText, static_cast<std::size_t>(Statement::Count)> kSta
 
     // What access.cpp needs to know of a caller that is neither superuser nor owner: whether
     // role $1 has (or inherits) service or operator access, and, for a staff RPC, its
-    // signed-in user and whether that user is staff of restaurant $2 (60_access.sql).
+    // signed-in user and whether that user is staff of restaurant $2, or of booking $3's
+    // restaurant when $2 is null (the restaurant is returned: null for no such booking). One
+    // read, before any lock is taken (60_access.sql).
     {"LoadServiceAccess", "select " SERVICE_ACCESS("$1"), 1, {OIDOID}},
     {"LoadCallerAccess",
      "select " SERVICE_ACCESS("$1") ", u.id, "
      "       exists (select from @extschema@.allocator_staff s "
-     "               where s.user_id OPERATOR(pg_catalog.=) u.id and s.restaurant_id OPERATOR(pg_catalog.=) $2) "
-     "from (select @extschema@.allocator_caller_user_id() as id) u",
-     2, {OIDOID, U}},
+     "               where s.user_id OPERATOR(pg_catalog.=) u.id and s.restaurant_id OPERATOR(pg_catalog.=) r.id), "
+     "       r.id "
+     "from (select @extschema@.allocator_caller_user_id() as id) u, "
+     "     (select coalesce($2, (select b.restaurant_id from @extschema@.bookings b "
+     "                           where b.id OPERATOR(pg_catalog.=) $3)) as id) r",
+     3, {OIDOID, U, U}},
 }};
 
 #undef OVERLAPS
