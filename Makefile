@@ -7,7 +7,7 @@ MODULE_big = allocator
 EXTVERSION = 0.2.0
 
 CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
-PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
+PG_SRCS = $(sort $(wildcard src/pg/*.cpp src/pg/data/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 # The install script is assembled from sql/install/*.sql, one file per area, in name order:
@@ -40,7 +40,7 @@ override with_llvm = no
 include $(PGXS)
 
 # PGXS tracks no header dependencies; rebuild everything when any header changes.
-$(OBJS): $(wildcard include/allocator/*/*.hpp)
+$(OBJS): $(wildcard include/allocator/*/*.hpp include/allocator/*/*/*.hpp src/pg/data/*.hpp)
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	cat $^ > $@

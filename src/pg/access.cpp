@@ -9,13 +9,39 @@
 #include "allocator/pg/access.hpp"
 
 #include "allocator/core/errors.hpp"
-#include "allocator/pg/allocation_store.hpp"
+#include "allocator/pg/data/assign.hpp"
 #include "allocator/pg/guard.hpp"
 #include "allocator/pg/spi.hpp"
 
 namespace allocator::pg {
 
 namespace {
+
+// Whether role `role` has (or inherits) access other than staff (allocator_grant_access).
+#define SERVICE_ACCESS(role)                                                                      \
+    "exists (select from @extschema@.allocator_role_access a "                                    \
+    "        where a.access OPERATOR(pg_catalog.<>) 'staff' and pg_catalog.pg_has_role(" role ", " \
+    "              pg_catalog.to_regrole(pg_catalog.quote_ident(a.role_name)), 'USAGE'))"
+
+// What this file needs to know of a caller that is neither superuser nor owner: whether
+// role $1 has (or inherits) service or operator access, and, for a staff RPC, its signed-in
+// user and whether that user is staff of restaurant $2, or of booking $3's restaurant when
+// $2 is null (the restaurant is returned: null for no such booking). One read, before any
+// lock is taken (60_access.sql).
+const Statement kLoadServiceAccess{"load service access", "select " SERVICE_ACCESS("$1"), {OIDOID}};
+const Statement kLoadCallerAccess{
+    "load caller access",
+    "select " SERVICE_ACCESS("$1") ", u.id, "
+    "       exists (select from @extschema@.allocator_staff s "
+    "               where s.user_id OPERATOR(pg_catalog.=) u.id and s.restaurant_id OPERATOR(pg_catalog.=) r.id), "
+    "       r.id "
+    "from (select @extschema@.allocator_caller_user_id() as id) u, "
+    "     (select coalesce($2, (select b.restaurant_id from @extschema@.bookings b "
+    "                           where b.id OPERATOR(pg_catalog.=) $3)) as id) r",
+    {OIDOID, UUIDOID, UUIDOID}};
+enum CallerAccessColumn { kSeesAll = 1, kUserId, kIsStaff, kRestaurant };
+
+#undef SERVICE_ACCESS
 
 // Superuser, or the extension's owner (or a member of it): no query needed.
 bool caller_is_owner_or_superuser(Oid caller) {
@@ -26,7 +52,7 @@ bool caller_is_owner_or_superuser(Oid caller) {
 bool caller_sees_all() {
     const Oid caller = GetOuterUserId();
     if (caller_is_owner_or_superuser(caller)) return true;
-    return execute(Statement::LoadServiceAccess, {Param::of_datum(ObjectIdGetDatum(caller))})[0].boolean(1);
+    return kLoadServiceAccess.execute({Param::of_datum(ObjectIdGetDatum(caller))})[0].boolean(1);
 }
 
 std::string caller_role_name() {
@@ -44,12 +70,12 @@ namespace {
 // exist (nothing was decided then).
 std::optional<Uuid> check_caller(Oid caller, const std::optional<Uuid>& restaurant_id,
                                  const std::optional<Uuid>& booking_id) {
-    Rows rows = execute(Statement::LoadCallerAccess,
-                        {Param::of_datum(ObjectIdGetDatum(caller)), Param::of(restaurant_id), Param::of(booking_id)});
-    const std::optional<Uuid> restaurant = rows[0].optional_uuid(4);
-    const bool sees_all = rows[0].boolean(1);
-    const std::optional<Uuid> user_id = rows[0].optional_uuid(2);
-    const bool is_staff = rows[0].boolean(3);
+    Rows rows = kLoadCallerAccess.execute(
+        {Param::of_datum(ObjectIdGetDatum(caller)), Param::of(restaurant_id), Param::of(booking_id)});
+    const std::optional<Uuid> restaurant = rows[0].optional_uuid(kRestaurant);
+    const bool sees_all = rows[0].boolean(kSeesAll);
+    const std::optional<Uuid> user_id = rows[0].optional_uuid(kUserId);
+    const bool is_staff = rows[0].boolean(kIsStaff);
     if (!restaurant || sees_all || is_staff) return restaurant;
     if (!user_id) {
         const std::string role = caller_role_name();
@@ -74,17 +100,25 @@ void require_access(const Uuid& restaurant_id) {
     if (!caller_is_owner_or_superuser(caller)) check_caller(caller, restaurant_id, std::nullopt);
 }
 
-Booking lock_booking_of_caller(LockBudget& locks, const Uuid& booking_id) {
+BookingAccess lock_booking_of_caller(LockBudget& locks, const Uuid& booking_id) {
     const Oid caller = GetOuterUserId();
-    std::optional<Uuid> checked_restaurant;
+    BookingAccess access;
     if (!caller_is_owner_or_superuser(caller)) {
-        checked_restaurant = check_caller(caller, std::nullopt, booking_id);
-        if (!checked_restaurant) throw_booking_not_found(booking_id);
+        access.checked_restaurant_ = check_caller(caller, std::nullopt, booking_id);
+        if (!access.checked_restaurant_) throw_booking_not_found(booking_id);
     }
     locks.lock_booking(booking_id);
-    Booking booking = load_booking(booking_id);
-    if (checked_restaurant && booking.restaurant_id != *checked_restaurant) require_access(booking.restaurant_id);
-    return booking;
+    return access;
+}
+
+void BookingAccess::confirm_restaurant(const std::optional<Uuid>& restaurant_id, const Uuid& booking_id) const {
+    if (!restaurant_id) throw_booking_not_found(booking_id);
+    if (checked_restaurant_ && *restaurant_id != *checked_restaurant_) require_access(*restaurant_id);
+}
+
+const Booking& BookingAccess::confirm(const std::optional<Booking>& booking, const Uuid& booking_id) const {
+    confirm_restaurant(booking ? std::optional<Uuid>(booking->restaurant_id) : std::nullopt, booking_id);
+    return *booking;
 }
 
 namespace {

@@ -1,17 +1,48 @@
 // SQL entry points assign_tables_atomic_v2 and unassign_tables_atomic.
-#include <algorithm>
+//
+// Each call: arguments checked, the booking locked, one read of what the rules need
+// (data/assign.hpp, data/unassign.hpp), the pure decisions (core/assignment_plan.hpp), the
+// tables locked, the occupants read under those locks, one write.
+#include "allocator/pg/assignment.hpp"
 
 #include "allocator/core/allocation_rules.hpp"
 #include "allocator/core/errors.hpp"
 #include "allocator/core/table_request.hpp"
 #include "allocator/pg/access.hpp"
-#include "allocator/pg/allocation_store.hpp"
 #include "allocator/pg/arguments.hpp"
+#include "allocator/pg/data/occupants.hpp"
+#include "allocator/pg/data/unassign.hpp"
 #include "allocator/pg/guard.hpp"
 #include "allocator/pg/results.hpp"
 #include "allocator/pg/spi.hpp"
 
 namespace allocator::pg {
+
+Uuid new_random_uuid() {
+    Uuid id;
+    pg_call([&] {
+        if (!pg_strong_random(id.bytes.data(), id.bytes.size()))
+            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate random values")));
+    });
+    id.bytes[6] = static_cast<std::uint8_t>((id.bytes[6] & 0x0f) | 0x40);  // version 4
+    id.bytes[8] = static_cast<std::uint8_t>((id.bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+    return id;
+}
+
+std::vector<AssignedRow> assign_locked(LockBudget& locks, const AllocationContext& context, const AssignRequest& request) {
+    const Booking& booking = *context.booking;
+    const AssignmentPlan plan =
+        plan_assignment(AssignmentInput{booking, request.tables, request.window, context.existing, context.tables,
+                                        context.edges, context.flags, request.require_adjacency_argument},
+                        new_random_uuid);
+    if (!plan.writes) return plan.result;
+
+    locks.lock_tables(plan.added);
+    check_assignment_conflicts(booking, request.window, load_occupants(plan.added, booking.id, request.window));
+    write_assignment(AssignmentWrite{booking, plan, request.window, request.tables, request.idempotency_key,
+                                     request.assigned_by, request.confirmed_hold_id});
+    return plan.result;
+}
 
 namespace {
 
@@ -27,18 +58,19 @@ Datum assign_tables(FunctionCallInfo fcinfo) {
 
     spi_connect(fcinfo);
     LockBudget locks;
-    const Booking booking = lock_booking_of_caller(locks, booking_id);
+    const BookingAccess access = lock_booking_of_caller(locks, booking_id);
+    const AllocationContext context =
+        load_allocation_context({booking_id, request.tables, request.idempotency_key, std::nullopt, true});
+    const Booking& booking = access.confirm(context.booking, booking_id);
     check_booking_assignable(booking);
     request.window = window_argument.value_or(booking.window);
 
     std::vector<AssignedRow> result;
-    std::optional<LedgerEntry> stored;
-    if (request.idempotency_key) stored = load_ledger(booking_id, *request.idempotency_key);
-    if (stored) {
-        check_idempotent_replay(*stored, request.tables, request.window, *request.idempotency_key);
-        result = load_assignment_result(booking_id, request.tables);
+    if (context.ledger) {
+        check_idempotent_replay(*context.ledger, request.tables, request.window, *request.idempotency_key);
+        result = assigned_rows(request.tables, context.existing);
     } else {
-        result = assign_locked(locks, booking, load_flags(), request);
+        result = assign_locked(locks, context, request);
     }
     spi_finish();
     return_assignment_rows(fcinfo, result);
@@ -53,23 +85,17 @@ Datum unassign_tables(FunctionCallInfo fcinfo) {
 
     spi_connect(fcinfo);
     LockBudget locks;
-    lock_booking_of_caller(locks, booking_id);  // P0002 for an unknown booking
+    const BookingAccess access = lock_booking_of_caller(locks, booking_id);
+    const UnassignContext context = load_unassign_context(booking_id);
+    access.confirm_restaurant(context.restaurant_id, booking_id);
 
     // The booking's tables that are asked for; unknown or unassigned tables are not an error.
-    std::vector<Uuid> doomed;
-    for (const ExistingAssignment& e : load_booking_assignments(booking_id)) {
-        if (!requested || std::binary_search(requested->begin(), requested->end(), e.table_id))
-            doomed.push_back(e.table_id);
-    }
+    const UnassignmentPlan plan = plan_unassignment(requested, context.existing, context.zone_pinned);
     std::vector<Uuid> removed;
-    if (!doomed.empty()) {
-        locks.lock_tables(doomed);
-        Rows rows = execute(Statement::DeleteAssignments, {Param::of(booking_id), Param::of(doomed)});
-        for (uint64 i = 0; i < rows.size(); ++i) removed.push_back(rows[i].uuid(1));
-        execute(Statement::DissolveSingleTableMergeGroups, {Param::of(booking_id)});
-        execute(Statement::DeleteOrphanMergeGroups, {Param::of(booking_id)});
+    if (plan.writes()) {
+        locks.lock_tables(plan.removed);
+        removed = write_unassignment(booking_id, plan);
     }
-    execute(Statement::ClearZonePinIfUnassigned, {Param::of(booking_id)});
     spi_finish();
     return_table_ids(fcinfo, removed);
     return static_cast<Datum>(0);

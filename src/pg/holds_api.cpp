@@ -12,7 +12,10 @@
 #include "allocator/core/hold_rules.hpp"
 #include "allocator/core/json_object.hpp"
 #include "allocator/pg/access.hpp"
-#include "allocator/pg/allocation_store.hpp"
+#include "allocator/pg/assignment.hpp"
+#include "allocator/pg/data/holds.hpp"
+#include "allocator/pg/data/occupants.hpp"
+#include "allocator/pg/data/sweep.hpp"
 #include "allocator/pg/arguments.hpp"
 #include "allocator/pg/guard.hpp"
 #include "allocator/pg/results.hpp"
@@ -24,24 +27,9 @@ namespace {
 
 constexpr int kMaxSweepBatch = 10000;
 constexpr int kDefaultSweepBatch = 500;   // p_limit's default (40_holds.sql)
+constexpr int kDefaultSweeperBatch = 1000;     // run_hold_sweeper's p_batch default
+constexpr int kDefaultSweeperMax = 100000;     // run_hold_sweeper's p_max default
 constexpr int kDefaultHoldTtlSeconds = 180;  // p_ttl's default, '3 minutes' (40_holds.sql)
-
-std::optional<HoldRecord> load_hold(const Uuid& hold_id, bool lock_row) {
-    Rows rows = lock_row ? execute_row_locking(Statement::LoadHoldForUpdate, {Param::of(hold_id)})
-                         : execute(Statement::LoadHold, {Param::of(hold_id)});
-    if (rows.empty()) return std::nullopt;
-    Row r = rows[0];
-    HoldRecord hold;
-    hold.id = r.uuid(1);
-    hold.booking_id = r.optional_uuid(2);
-    hold.restaurant_id = r.uuid(3);
-    hold.zone_id = r.uuid(4);
-    hold.table_ids = r.uuid_array(5);
-    std::sort(hold.table_ids.begin(), hold.table_ids.end());
-    hold.window = Window{r.timestamp(6), r.timestamp(7)};
-    hold.live = r.boolean(8);
-    return hold;
-}
 
 // now() + p_ttl exactly as the INSERT computes it (timestamptz + interval: calendar months
 // and days in the session's time zone), or nullopt when that is no timestamp (22008).
@@ -78,29 +66,6 @@ Datum hold_metadata_arg(FunctionCallInfo fcinfo, int n) {
     return metadata;
 }
 
-// The just-inserted table_holds row (SPI result) as the function's composite result,
-// formed in the caller's memory context so it outlives SPI_finish.
-Datum hold_row_as_result(FunctionCallInfo fcinfo, MemoryContext result_context) {
-    HeapTuple source = SPI_tuptable->vals[0];
-    TupleDesc source_desc = SPI_tuptable->tupdesc;
-    return pg_call([&] {
-        TupleDesc result_desc;
-        if (get_call_result_type(fcinfo, nullptr, &result_desc) != TYPEFUNC_COMPOSITE)
-            elog(ERROR, "allocator: create_table_hold must return a row type");
-        if (result_desc->natts != source_desc->natts)
-            elog(ERROR, "allocator: table_holds has %d columns but the result has %d", source_desc->natts,
-                 result_desc->natts);
-        Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * source_desc->natts));
-        bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * source_desc->natts));
-        heap_deform_tuple(source, source_desc, values, nulls);
-        MemoryContext old = MemoryContextSwitchTo(result_context);
-        result_desc = BlessTupleDesc(result_desc);
-        HeapTuple result = heap_form_tuple(result_desc, values, nulls);
-        MemoryContextSwitchTo(old);
-        return HeapTupleGetDatum(result);
-    });
-}
-
 Datum create_hold(FunctionCallInfo fcinfo) {
     const MemoryContext result_context = CurrentMemoryContext;
     const Uuid booking_id = required_uuid_arg(fcinfo, 0, "p_booking_id");
@@ -117,29 +82,20 @@ Datum create_hold(FunctionCallInfo fcinfo) {
 
     spi_connect(fcinfo);
     LockBudget locks;
-    const Booking booking = lock_booking_of_caller(locks, booking_id);
+    const BookingAccess access = lock_booking_of_caller(locks, booking_id);
+    // The same table rules as an assignment, over the held tables alone.
+    const AllocationContext context = load_allocation_context({booking_id, tables, std::nullopt, std::nullopt, false});
+    const Booking& booking = access.confirm(context.booking, booking_id);
     check_booking_assignable(booking);
     const Window window = window_argument.value_or(booking.window);
-    const Flags flags = load_flags();
-
-    // The same table rules as an assignment, over the held tables alone.
-    const std::vector<ExistingAssignment> none;
-    const std::vector<TableInfo> table_rows = load_tables(tables);
-    const bool adjacency_needed = tables.size() > 1 && (require_adjacency_argument || flags.require_adjacency);
-    const std::vector<AdjacencyEdge> edges = adjacency_needed ? load_edges(tables) : std::vector<AdjacencyEdge>{};
-    const Uuid zone = check_table_set(
-        TableSetCheck{booking, tables, none, table_rows, edges, flags, require_adjacency_argument});
+    const Uuid zone = check_table_set(TableSetCheck{booking, tables, context.existing, context.tables, context.edges,
+                                                    context.flags, require_adjacency_argument});
 
     locks.lock_tables(tables);
     const std::vector<Uuid> expired = check_hold_conflicts(booking.id, window, load_occupants(tables, booking.id, window));
-    if (!expired.empty())
-        execute_row_locking(Statement::DeleteHolds, {Param::of(expired), Param::of(std::string("create_table_hold"))});
-
-    execute(Statement::InsertHold,
-                            {Param::of(booking.id), Param::of(booking.restaurant_id), Param::of(zone), Param::of(tables),
-                             Param::of(window.start), Param::of(window.end), Param::of_datum(ttl), Param::of(created_by),
-                             Param::of_datum(metadata)});
-    Datum result = hold_row_as_result(fcinfo, result_context);
+    if (!expired.empty()) delete_expired_holds(expired, "create_table_hold");
+    const Datum result =
+        insert_hold(NewHold{booking, zone, tables, window, ttl, created_by, metadata}, fcinfo, result_context);
     spi_finish();
     return result;
 }
@@ -153,17 +109,19 @@ Datum confirm_hold(FunctionCallInfo fcinfo) {
 
     spi_connect(fcinfo);
     LockBudget locks;
-    const Booking booking = lock_booking_of_caller(locks, booking_id);
+    const BookingAccess access = lock_booking_of_caller(locks, booking_id);
+    const AllocationContext context =
+        load_allocation_context({booking_id, {}, request.idempotency_key, hold_id, true});
+    const Booking& booking = access.confirm(context.booking, booking_id);
     check_booking_assignable(booking);
 
-    std::optional<LedgerEntry> stored;
-    if (request.idempotency_key) stored = load_ledger(booking_id, *request.idempotency_key);
-    std::optional<HoldRecord> hold = load_hold(hold_id, false);
+    const std::optional<LedgerEntry>& stored = context.ledger;
+    const std::optional<HoldRecord>& hold = context.hold;
     std::vector<AssignedRow> result;
     if (!hold && stored && stored->hold_id == hold_id) {
         // This key already confirmed this hold: replay the stored result, write nothing. A
         // key stored by an assignment or by confirming another hold replays nothing here.
-        result = load_assignment_result(booking_id, stored->table_ids);
+        result = assigned_rows(stored->table_ids, context.existing);
     } else {
         if (!hold) throw_hold_not_found(hold_id);
         // The booking's restaurant is checked already; a hold of another restaurant is
@@ -176,21 +134,20 @@ Datum confirm_hold(FunctionCallInfo fcinfo) {
         }
         check_hold_live(*hold);
 
-        // Tables first, then the hold's row: re-read it, since it may have been released
-        // or swept while we waited for the tables.
+        // Tables first, then the hold's row: it may have been released or swept while we
+        // waited for the tables, or have expired meanwhile (the error undoes the delete).
         locks.lock_tables(hold->table_ids);
-        hold = load_hold(hold_id, true);
-        if (!hold) throw_hold_not_found(hold_id);
-        check_hold_live(*hold);
+        const std::optional<bool> was_live = delete_hold(
+            hold_id, "hold.confirmed", JsonObject().add("confirmed_by", request.assigned_by).to_json());
+        if (!was_live) throw_hold_not_found(hold_id);
+        HoldRecord deleted = *hold;
+        deleted.live = *was_live;
+        check_hold_live(deleted);
 
-        Rows removed = execute(Statement::DeleteHold,
-                               {Param::of(hold_id), Param::of(std::string("hold.confirmed")),
-                                Param::of(JsonObject().add("confirmed_by", request.assigned_by).to_json())});
-        if (removed[0].bigint(1) != 1) throw_hold_not_found(hold_id);
         request.tables = hold->table_ids;
         request.window = hold->window;
         request.confirmed_hold_id = hold_id;
-        result = assign_locked(locks, booking, load_flags(), request);
+        result = assign_locked(locks, context, request);
     }
     spi_finish();
     return_assignment_rows(fcinfo, result);
@@ -203,7 +160,7 @@ Datum release_hold(FunctionCallInfo fcinfo) {
 
     spi_connect(fcinfo);
     bool released = false;
-    std::optional<HoldRecord> hold = load_hold(hold_id, false);
+    const std::optional<HoldRecord> hold = load_hold(hold_id);
     if (hold) {
         require_access(hold->restaurant_id);
         if (booking_id) check_hold_owner(*hold, *booking_id);
@@ -213,13 +170,9 @@ Datum release_hold(FunctionCallInfo fcinfo) {
         LockBudget locks;
         if (hold->booking_id) locks.lock_booking(*hold->booking_id);
         locks.lock_tables(hold->table_ids);
-        hold = load_hold(hold_id, true);
-    }
-    if (hold) {
-        Rows removed = execute(Statement::DeleteHold,
-                               {Param::of(hold_id), Param::of(std::string("hold.released")),
-                                Param::of(JsonObject().add("released_by_booking", booking_id).to_json())});
-        released = removed[0].bigint(1) == 1;
+        // Gone meanwhile (released, confirmed or swept): nothing to release.
+        released = delete_hold(hold_id, "hold.released", JsonObject().add("released_by_booking", booking_id).to_json())
+                       .has_value();
     }
     spi_finish();
     return BoolGetDatum(released);
@@ -234,10 +187,44 @@ Datum sweep_holds(FunctionCallInfo fcinfo) {
                              "Sweep in short batches; pg_cron calls it again next minute.");
     }
     spi_connect(fcinfo);
-    Rows rows = execute(Statement::SweepExpiredHolds, {Param::of(limit)});
-    const long long swept = rows[0].bigint(1);
+    const long long swept = sweep_expired_batch(limit);
     spi_finish();
     return Int32GetDatum(static_cast<int32>(swept));
+}
+
+// The procedure pg_cron runs: batches of p_batch through sweep_expired_holds, each committed
+// before the next, so a batch's row locks (which a new hold on the same tables waits for)
+// last one batch; until a batch comes back short or p_max holds are swept. Called inside a
+// transaction block (an atomic CALL), it cannot commit, and sweeps in the caller's
+// transaction. Returns the count as its INOUT swept.
+Datum run_sweeper(FunctionCallInfo fcinfo) {
+    const int batch = PG_ARGISNULL(0) ? kDefaultSweeperBatch : PG_GETARG_INT32(0);
+    const long long max = PG_ARGISNULL(1) ? kDefaultSweeperMax : PG_GETARG_INT32(1);
+    if (batch < 1 || batch > kMaxSweepBatch) {
+        throw AllocatorError(SqlState::InvalidParameter, "p_batch must be between 1 and " + std::to_string(kMaxSweepBatch),
+                             ErrorDetail("bad_limit").add("max", static_cast<long long>(kMaxSweepBatch)),
+                             "Leave p_batch at its default of " + std::to_string(kDefaultSweeperBatch) + ".");
+    }
+    if (max < 1) {
+        throw AllocatorError(SqlState::InvalidParameter, "p_max must be at least 1", ErrorDetail("bad_limit"),
+                             "Leave p_max at its default of " + std::to_string(kDefaultSweeperMax) + ".");
+    }
+    const bool atomic = !(fcinfo->context && IsA(fcinfo->context, CallContext)) ||
+                        castNode(CallContext, fcinfo->context)->atomic;
+    pg_call([&] {
+        if (SPI_connect_ext(atomic ? 0 : SPI_OPT_NONATOMIC) != SPI_OK_CONNECT) elog(ERROR, "allocator: SPI_connect failed");
+    });
+    bind_extension_schema(fcinfo);
+    long long swept = 0;
+    for (;;) {
+        const int limit = static_cast<int>(std::min<long long>(batch, max - swept));
+        const long long n = call_sweep_function(limit);
+        swept += n;
+        if (!atomic) pg_call([] { SPI_commit(); });
+        if (n < limit || swept >= max) break;
+    }
+    spi_finish();
+    return composite_result(fcinfo, {Int64GetDatum(swept)}, {false});
 }
 
 }  // namespace
@@ -248,3 +235,4 @@ ALLOCATOR_SQL_FUNCTION(create_table_hold, 0, allocator::pg::create_hold)
 ALLOCATOR_SQL_FUNCTION(confirm_table_hold, 1, allocator::pg::confirm_hold)
 ALLOCATOR_SQL_FUNCTION(release_table_hold, -1, allocator::pg::release_hold)
 ALLOCATOR_SQL_FUNCTION(sweep_expired_holds, -1, allocator::pg::sweep_holds)
+ALLOCATOR_SQL_FUNCTION(run_hold_sweeper, -1, allocator::pg::run_sweeper)

@@ -47,6 +47,19 @@ void return_assignment_rows(FunctionCallInfo fcinfo, const std::vector<AssignedR
     }
 }
 
+Datum composite_result(FunctionCallInfo fcinfo, std::initializer_list<Datum> values, std::initializer_list<bool> nulls) {
+    return pg_call([&] {
+        TupleDesc desc;
+        if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+            elog(ERROR, "allocator: the result must be a row type");
+        if (desc->natts != static_cast<int>(values.size()) || values.size() != nulls.size())
+            elog(ERROR, "allocator: the result has %d columns, not %zu", desc->natts, values.size());
+        desc = BlessTupleDesc(desc);
+        HeapTuple tuple = heap_form_tuple(desc, const_cast<Datum*>(values.begin()), const_cast<bool*>(nulls.begin()));
+        return HeapTupleGetDatum(tuple);
+    });
+}
+
 void return_table_ids(FunctionCallInfo fcinfo, const std::vector<Uuid>& ids) {
     ReturnSetInfo* rsinfo = init_scalar_result_set(fcinfo, UUIDOID, "table_id");
     for (const Uuid& id : ids) {

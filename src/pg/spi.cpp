@@ -7,18 +7,17 @@
 #include <string_view>
 
 #include "allocator/pg/guard.hpp"
-#include "allocator/pg/statements.hpp"
 
 namespace allocator::pg {
 
 namespace {
 
+constexpr std::size_t kMaxStatementArgs = 12;
+
 // Plans live for the backend's lifetime (SPI_keepplan); the plan cache re-plans them
 // when the tables change. They are prepared for one schema of the extension: if a call
-// finds the extension in another schema (dropped and created again elsewhere), they are
-// dropped and prepared anew.
-std::array<SPIPlanPtr, static_cast<std::size_t>(Statement::Count)> kept_plans{};
-Oid plans_schema = InvalidOid;
+// finds the extension in another schema (dropped and created again elsewhere), each
+// statement's plan is dropped and prepared anew on its next use.
 Oid bound_schema = InvalidOid;
 std::string bound_schema_quoted;
 
@@ -32,29 +31,27 @@ std::string with_extension_schema(const char* sql) {
     return text;
 }
 
-SPIPlanPtr plan_for(Statement statement) {
-    if (bound_schema == InvalidOid) throw std::logic_error("spi_connect(fcinfo) must run before any statement");
-    if (plans_schema != bound_schema) {
-        for (SPIPlanPtr& kept : kept_plans) {
-            if (kept) pg_call([&] { SPI_freeplan(kept); });
-            kept = nullptr;
-        }
-        plans_schema = bound_schema;
+// While a statement runs (and so while the plan cache makes or remakes its plan), seq scans
+// are off at a GUC nest level of its own, popped afterwards; an error pops it with the
+// (sub)transaction, as for a function's SET clause. So is JIT: a disabled seq scan still
+// costs 1e10 where no index serves (allocator_flags' five rows), and a plan that expensive
+// would be JIT-compiled on every run (400 ms for the context read).
+class IndexPlansOnly {
+public:
+    IndexPlansOnly()
+        : level_(pg_call([] {
+              const int level = NewGUCNestLevel();
+              for (const char* name : {"enable_seqscan", "jit"})
+                  (void)set_config_option(name, "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+              return level;
+          })) {}
+    void end() {
+        pg_call([&] { AtEOXact_GUC(true, level_); });
     }
-    SPIPlanPtr& slot = kept_plans[static_cast<std::size_t>(statement)];
-    if (slot) return slot;
-    const StatementText& def = statement_text(statement);
-    const std::string sql = with_extension_schema(def.sql);
-    SPIPlanPtr plan = pg_call([&] {
-        SPIPlanPtr p = SPI_prepare(sql.c_str(), def.nargs, const_cast<Oid*>(def.argtypes));
-        if (p == nullptr)
-            elog(ERROR, "allocator: SPI_prepare failed for %s: %s", def.name, SPI_result_code_string(SPI_result));
-        if (SPI_keepplan(p) != 0) elog(ERROR, "allocator: SPI_keepplan failed for %s", def.name);
-        return p;
-    });
-    slot = plan;
-    return plan;
-}
+
+private:
+    int level_;
+};
 
 // Ends the subtransaction execute_row_locking began, after an error in it, and returns to
 // the caller's memory context and resource owner (which the subtransaction replaced).
@@ -66,7 +63,7 @@ void roll_back_subtransaction(MemoryContext context, ResourceOwner owner) {
 
 }  // namespace
 
-void spi_connect(FunctionCallInfo fcinfo) {
+void bind_extension_schema(FunctionCallInfo fcinfo) {
     // The extension is not relocatable, so the schema of the function being called is the
     // extension's schema: one syscache lookup, no search_path involved.
     const Oid schema = pg_call([&] { return get_func_namespace(fcinfo->flinfo->fn_oid); });
@@ -80,6 +77,10 @@ void spi_connect(FunctionCallInfo fcinfo) {
         pfree(quoted);
         bound_schema = schema;
     }
+}
+
+void spi_connect(FunctionCallInfo fcinfo) {
+    bind_extension_schema(fcinfo);
     pg_call([] {
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "allocator: SPI_connect failed");
     });
@@ -89,15 +90,36 @@ void spi_finish() {
     pg_call([] { SPI_finish(); });
 }
 
-Rows execute(Statement statement, std::initializer_list<Param> params) {
-    SPIPlanPtr plan = plan_for(statement);
-    const StatementText& def = statement_text(statement);
-    if (static_cast<int>(params.size()) != def.nargs)
-        throw std::logic_error(std::string("wrong parameter count for statement ") + def.name);
+Statement::Statement(const char* name, const char* sql, std::initializer_list<Oid> argtypes)
+    : name_(name), sql_(sql), argtypes_(argtypes) {}
+
+SPIPlanPtr Statement::plan() const {
+    if (bound_schema == InvalidOid) throw std::logic_error("spi_connect(fcinfo) must run before any statement");
+    if (plan_ && plan_schema_ == bound_schema) return plan_;
+    if (plan_) pg_call([&] { SPI_freeplan(plan_); });
+    plan_ = nullptr;
+    const std::string sql = with_extension_schema(sql_);
+    plan_ = pg_call([&] {
+        SPIPlanPtr p = SPI_prepare_cursor(sql.c_str(), static_cast<int>(argtypes_.size()),
+                                          const_cast<Oid*>(argtypes_.data()), CURSOR_OPT_GENERIC_PLAN);
+        if (p == nullptr)
+            elog(ERROR, "allocator: SPI_prepare failed for %s: %s", name_, SPI_result_code_string(SPI_result));
+        if (SPI_keepplan(p) != 0) elog(ERROR, "allocator: SPI_keepplan failed for %s", name_);
+        return p;
+    });
+    plan_schema_ = bound_schema;
+    return plan_;
+}
+
+Rows Statement::execute(std::initializer_list<Param> params) const {
+    SPIPlanPtr prepared = plan();
+    if (params.size() != argtypes_.size())
+        throw std::logic_error(std::string("wrong parameter count for statement ") + name_);
 
     std::array<Datum, kMaxStatementArgs> values{};
     std::array<char, kMaxStatementArgs + 1> nulls{};
-    int i = 0;
+    if (params.size() > kMaxStatementArgs) throw std::logic_error(std::string("too many parameters for ") + name_);
+    std::size_t i = 0;
     for (const Param& p : params) {
         values[i] = p.value;
         nulls[i] = p.is_null ? 'n' : ' ';
@@ -111,17 +133,19 @@ Rows execute(Statement statement, std::initializer_list<Param> params) {
     // checks and cascades do: a hold committed by another session after our snapshot must
     // still block us, and a hold we delete must be the one that exists now.
     const bool use_latest = IsolationUsesXactSnapshot();
+    IndexPlansOnly index_plans;
     int rc = pg_call([&] {
-        return use_latest ? SPI_execute_snapshot(plan, values.data(), nulls.data(), GetLatestSnapshot(),
+        return use_latest ? SPI_execute_snapshot(prepared, values.data(), nulls.data(), GetLatestSnapshot(),
                                                  InvalidSnapshot, false, true, 0)
-                          : SPI_execute_plan(plan, values.data(), nulls.data(), false, 0);
+                          : SPI_execute_plan(prepared, values.data(), nulls.data(), false, 0);
     });
-    if (rc < 0) throw std::runtime_error(std::string("SPI_execute_plan failed for ") + def.name);
+    index_plans.end();
+    if (rc < 0) throw std::runtime_error(std::string("SPI_execute_plan failed for ") + name_);
     return Rows(SPI_tuptable, SPI_processed);
 }
 
-Rows execute_row_locking(Statement statement, std::initializer_list<Param> params) {
-    if (!IsolationUsesXactSnapshot()) return execute(statement, params);
+Rows Statement::execute_row_locking(std::initializer_list<Param> params) const {
+    if (!IsolationUsesXactSnapshot()) return execute(params);
     // At REPEATABLE READ and above, locking or deleting a row that another transaction changed
     // while we waited for it fails with 40001, whatever snapshot found it. Run the statement
     // in a subtransaction and, on that error, roll it back and run it again on a new latest
@@ -144,7 +168,7 @@ Rows execute_row_locking(Statement statement, std::initializer_list<Param> param
         try {
             // pg_call copies a PostgreSQL error into the current memory context, `context`,
             // which is the caller's (SPI's procedure context): the copy outlives the rollback.
-            Rows rows = execute(statement, params);
+            Rows rows = execute(params);
             pg_call([] { ReleaseCurrentSubTransaction(); });
             MemoryContextSwitchTo(context);
             CurrentResourceOwner = owner;

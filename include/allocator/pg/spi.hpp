@@ -1,5 +1,4 @@
-// SPI access: every SQL statement the extension runs is named here, its text lives in
-// statements.cpp, and its plan is prepared once per backend and kept.
+// SPI access: statements with kept plans, bound parameters and typed reads of result rows.
 #pragma once
 
 #include <initializer_list>
@@ -13,33 +12,42 @@
 
 namespace allocator::pg {
 
-// Order matches kStatements in statements.cpp.
-enum class Statement : int {
-    LoadFlags,
-    LoadBooking,
-    LoadLedger,
-    LoadBookingAssignments,
-    LoadTables,
-    LoadEdges,
-    LoadOccupants,
-    InsertAssignments,
-    AdoptMergeGroup,
-    InsertLedger,
-    PinZone,
-    LoadAssignmentResult,
-    DeleteAssignments,
-    DissolveSingleTableMergeGroups,
-    DeleteOrphanMergeGroups,
-    ClearZonePinIfUnassigned,
-    DeleteHolds,
-    InsertHold,
-    LoadHold,
-    LoadHoldForUpdate,
-    DeleteHold,
-    SweepExpiredHolds,
-    LoadServiceAccess,
-    LoadCallerAccess,
-    Count
+class Rows;
+struct Param;
+
+// One SQL statement the extension runs. Each use case defines its statements next to the
+// code that reads their rows (src/pg/data/*.cpp). The text names the extension's tables
+// @extschema@.name, replaced by the extension's schema when the plan is prepared, and every
+// function and operator as pg_catalog's: nothing depends on search_path (docs/security.md).
+//
+// Plans are prepared once per backend, kept, and always generic: a statement is planned once,
+// never again per call (custom plans for array parameters cost more than running the
+// statement), and with seq scans disabled, so the plan probes the indexes whatever the
+// statistics said when it was made. A generic plan made on near-empty hot tables would
+// otherwise scan them whole until the next ANALYZE (bench/README.md, "the cliff").
+class Statement {
+public:
+    Statement(const char* name, const char* sql, std::initializer_list<Oid> argtypes);
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    Rows execute(std::initializer_list<Param> params) const;
+    // execute() for statements that lock or delete rows another transaction may change
+    // meanwhile: at REPEATABLE READ and above, run in a subtransaction and retried on 40001.
+    // Any other error rolls the subtransaction back before it reaches the caller, so the
+    // caller's transaction (or savepoint, or EXCEPTION block) aborts as it would without one.
+    Rows execute_row_locking(std::initializer_list<Param> params) const;
+
+    const char* name() const { return name_; }
+
+private:
+    SPIPlanPtr plan() const;
+
+    const char* name_;
+    const char* sql_;
+    std::vector<Oid> argtypes_;
+    mutable SPIPlanPtr plan_ = nullptr;
+    mutable Oid plan_schema_ = InvalidOid;
 };
 
 // One bound parameter. Constructors convert core values to Datums in the current memory
@@ -97,15 +105,10 @@ private:
 // aborts and PostgreSQL itself unwinds the SPI stack. spi_connect also binds the schema the
 // statements' @extschema@ stands for: the schema of the SQL function being called.
 void spi_connect(FunctionCallInfo fcinfo);
+// The schema binding alone, for a caller that connects to SPI itself (a procedure that commits).
+void bind_extension_schema(FunctionCallInfo fcinfo);
 void spi_finish();
 
-Rows execute(Statement statement, std::initializer_list<Param> params);
-
-// execute() for statements that lock or delete hold rows another transaction may change
-// meanwhile: at REPEATABLE READ and above, run in a subtransaction and retried on 40001.
-// Any other error rolls the subtransaction back before it reaches the caller, so the
-// caller's transaction (or savepoint, or EXCEPTION block) aborts as it would without one.
-Rows execute_row_locking(Statement statement, std::initializer_list<Param> params);
 
 // Conversions used outside SPI too (function arguments and results).
 Uuid uuid_from_datum(Datum d);
