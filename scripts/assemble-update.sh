@@ -10,7 +10,7 @@
 set -eu
 install_dir=$1
 delta=$2
-replace() { sed -E 's/^CREATE (FUNCTION|TRIGGER) /CREATE OR REPLACE \1 /' "$@"; }
+replace() { sed -E 's/^CREATE (FUNCTION|PROCEDURE|TRIGGER) /CREATE OR REPLACE \1 /' "$@"; }
 cat "$install_dir/00_header.sql"
 replace "$install_dir/05_privilege_targets.sql"
 cat "$install_dir/../upgrade/record_privileges.sql"

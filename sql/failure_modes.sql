@@ -179,7 +179,7 @@ SELECT tn(x) FROM fm8_unassign(b(1)) AS x;
 --    offenders; all must be empty).
 ------------------------------------------------------------------------------------------
 CREATE TEMP VIEW ext_functions AS
-SELECT p.oid, p.proname, p.prosecdef, p.proconfig, p.proacl, p.prorettype
+SELECT p.oid, p.proname, p.prosecdef, p.proconfig, p.proacl, p.prorettype, p.prokind, p.prolang
   FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'allocator';
 SELECT count(*) >= 2 AS has_functions FROM ext_functions;
@@ -193,9 +193,13 @@ SELECT proname AS api_function_not_security_definer FROM ext_functions
 SELECT proname, prosecdef FROM ext_functions
  WHERE proname IN ('assign_tables_atomic_v2', 'unassign_tables_atomic') ORDER BY proname;
 -- Every function pins search_path to pg_catalog and pg_temp (pg_temp last): no schema
--- another role can write, whatever the extension's schema (issue 7).
+-- another role can write, whatever the extension's schema (issue 7). A procedure that
+-- commits may carry no SET clause: the one there is (run_hold_sweeper) is C, names every
+-- object schema-qualified, and runs as its caller, not as the owner.
 SELECT proname AS search_path_not_pinned, proconfig FROM ext_functions
- WHERE NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (proconfig), false);
+ WHERE NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (proconfig), false)
+   AND NOT (prokind = 'p' AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND NOT prosecdef);
+SELECT proname AS unpinned_procedure, prosecdef, proconfig FROM ext_functions WHERE prokind = 'p';
 -- PUBLIC has no EXECUTE on any of them (grantee 0 in aclexplode is PUBLIC; a NULL acl
 -- means the default, which includes PUBLIC).
 SELECT proname AS executable_by_public FROM ext_functions f

@@ -8,7 +8,8 @@ CREATE FUNCTION @extschema@.allocator_privilege_targets()
 RETURNS TABLE (target text, owner oid, acl aclitem[], is_state_table boolean, schema_oid oid,
                default_acl_type "char", name text)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE WHEN p.oid IS NOT NULL THEN 'FUNCTION ' OPERATOR(pg_catalog.||) p.oid::pg_catalog.regprocedure::text
+    SELECT CASE WHEN p.prokind OPERATOR(pg_catalog.=) 'p' THEN 'PROCEDURE ' OPERATOR(pg_catalog.||) p.oid::pg_catalog.regprocedure::text
+                WHEN p.oid IS NOT NULL THEN 'FUNCTION ' OPERATOR(pg_catalog.||) p.oid::pg_catalog.regprocedure::text
                 WHEN c.relkind OPERATOR(pg_catalog.=) 'S' THEN 'SEQUENCE ' OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text
                 ELSE 'TABLE ' OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text END,
            coalesce(p.proowner, c.relowner),

@@ -49,12 +49,26 @@ COMMENT ON FUNCTION @extschema@.sweep_expired_holds(integer) IS
     'Deletes up to p_limit expired holds, oldest first (FOR UPDATE SKIP LOCKED, so sweepers never collide), '
     'with their mirror rows and one hold.expired event each. Returns how many. Run by pg_cron.';
 
+-- What the pg_cron job runs: batches of sweep_expired_holds, each committed before the next,
+-- so a backlog of up to p_max holds clears in one scheduled run while no batch's row locks
+-- last longer than that batch. A procedure that commits can be neither SECURITY DEFINER nor
+-- carry a SET clause; it runs as its caller, who needs EXECUTE on sweep_expired_holds (each
+-- batch is a call of it), and names nothing through search_path (src/pg/holds_api.cpp).
+CREATE PROCEDURE @extschema@.run_hold_sweeper(p_batch integer DEFAULT 1000, p_max integer DEFAULT 100000,
+                                              INOUT swept bigint DEFAULT NULL)
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'run_hold_sweeper';
+COMMENT ON PROCEDURE @extschema@.run_hold_sweeper(integer, integer, bigint) IS
+    'The hold sweeper pg_cron runs: sweep_expired_holds(p_batch) again and again, committing after each batch, '
+    'until the backlog is gone or p_max holds are swept; returns how many. Inside a transaction block it '
+    'cannot commit and sweeps in the caller''s transaction.';
+
 -- The pg_cron job name the two functions below own.
 CREATE FUNCTION @extschema@.hold_sweeper_job_name() RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
 RETURN 'allocator-hold-sweeper';
 COMMENT ON FUNCTION @extschema@.hold_sweeper_job_name() IS
-    'Name of the pg_cron job that runs sweep_expired_holds: allocator-hold-sweeper.';
+    'Name of the pg_cron job that runs run_hold_sweeper: allocator-hold-sweeper.';
 
 -- pg_cron keeps its objects in the fixed schema "cron"; fail clearly when it is absent.
 CREATE FUNCTION @extschema@.require_pg_cron() RETURNS void
@@ -93,7 +107,7 @@ BEGIN
                   DETAIL = pg_catalog.json_build_object('reason', 'bad_schedule')::text,
                   HINT = 'pg_cron 1.4 runs at most once a minute: ''* * * * *''.';
     END IF;
-    SELECT pg_catalog.format('SELECT %I.sweep_expired_holds()', n.nspname) INTO command
+    SELECT pg_catalog.format('CALL %I.run_hold_sweeper()', n.nspname) INTO command
       FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
      WHERE e.extname OPERATOR(pg_catalog.=) 'allocator';
     SELECT j.job_id INTO known_job FROM @extschema@.allocator_cron_jobs j

@@ -99,7 +99,7 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                                     ('allocator_caller_sees_all'), ('allocator_caller_restaurants')),
          staff_read(name) AS (VALUES ('booking_table_assignments'), ('table_holds'), ('allocations')),
          operator_tool(name) AS (VALUES ('set_allocator_flag'), ('set_allocator_alert_threshold'), ('allocator_alerts'),
-                                        ('allocator_verify'), ('allocator_repair_mirror'), ('sweep_expired_holds'),
+                                        ('allocator_verify'), ('allocator_repair_mirror'), ('sweep_expired_holds'), ('run_hold_sweeper'),
                                         ('schedule_hold_sweeper'), ('unschedule_hold_sweeper'),
                                         ('allocator_telemetry_stats'), ('allocator_lock_spaces'), ('allocator_flag_names'))
     SELECT a.access, 'EXECUTE', f.name FROM (VALUES ('staff'), ('service'), ('operator')) a(access), staff_rpc f
@@ -126,7 +126,7 @@ DECLARE
     statement text;
 BEGIN
     FOR member IN
-        SELECT t.target, t.name, t.target OPERATOR(pg_catalog.~~) 'FUNCTION %' AS is_function,
+        SELECT t.target, t.name, t.target OPERATOR(pg_catalog.~) '^(FUNCTION|PROCEDURE) ' AS is_function,
                t.target OPERATOR(pg_catalog.~~) 'TABLE %' AS is_table
           FROM @extschema@.allocator_privilege_targets() t ORDER BY t.target
     LOOP

@@ -112,7 +112,7 @@ BEGIN
       FROM @extschema@.allocator_privilege_targets() t
       JOIN @extschema@.allocator_access_objects() o
         ON o.access OPERATOR(pg_catalog.=) 'staff' AND o.object_name OPERATOR(pg_catalog.=) t.name
-       AND t.target OPERATOR(pg_catalog.~~) CASE o.privilege WHEN 'EXECUTE' THEN 'FUNCTION %' ELSE 'TABLE %' END
+       AND t.target OPERATOR(pg_catalog.~) CASE o.privilege WHEN 'EXECUTE' THEN '^(FUNCTION|PROCEDURE) ' ELSE '^TABLE ' END
       CROSS JOIN LATERAL pg_catalog.aclexplode(t.acl) x
       JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) x.grantee
      WHERE x.grantee OPERATOR(pg_catalog.<>) t.owner AND NOT r.rolsuper AND NOT r.rolbypassrls

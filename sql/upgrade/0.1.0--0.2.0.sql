@@ -60,3 +60,25 @@ $$;
 -- Access for the Supabase path (docs/supabase.md): staff membership, the roles' recorded
 -- access, the restaurant of every assignment (backfilled from its booking).
 -- allocator:include 15_access_schema.sql
+
+-- The sweeper job runs run_hold_sweeper (a backlog clears in one run, batches committed one
+-- by one) instead of one 500-hold sweep_expired_holds call a minute. Only the job this
+-- extension scheduled (allocator_cron_jobs), and only as its owner, as cron.alter_job asks.
+DO $$
+DECLARE
+    known_job bigint;
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
+        SELECT j.job_id INTO known_job FROM @extschema@.allocator_cron_jobs j
+         WHERE j.job_name OPERATOR(pg_catalog.=) 'allocator-hold-sweeper';
+        IF known_job IS NOT NULL AND EXISTS (
+               SELECT FROM cron.job c WHERE c.jobid OPERATOR(pg_catalog.=) known_job
+                  AND c.username OPERATOR(pg_catalog.=) CURRENT_USER::text) THEN
+            PERFORM cron.alter_job(job_id => known_job, command => (
+                SELECT pg_catalog.format('CALL %I.run_hold_sweeper()', n.nspname)
+                  FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
+                 WHERE e.extname OPERATOR(pg_catalog.=) 'allocator'));
+        END IF;
+    END IF;
+END
+$$;
