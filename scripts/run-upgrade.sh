@@ -259,6 +259,8 @@ api_checks restored restored
 
 # The sweeper's pg_cron job, scheduled by 0.1.0, is the one 0.2.0 knows by id.
 check "the 0.1.0 sweeper job is adopted by id" "$cron_job" "$(db postgres -c "SELECT job_id FROM allocator_cron_jobs")"
+check "the adopted job runs run_hold_sweeper (a backlog clears in one run)" "CALL public.run_hold_sweeper()" \
+    "$(db postgres -c "SELECT command FROM cron.job WHERE jobid = $cron_job")"
 check "unschedule_hold_sweeper removes it" t "$(db postgres -c "SELECT unschedule_hold_sweeper()")"
 check "no cron job is left" 0 "$(db postgres -c "SELECT count(*) FROM cron.job")"
 

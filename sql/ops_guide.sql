@@ -154,8 +154,8 @@ SELECT bn(booking_id) AS booking, expired_holds FROM guide_backlog_owners;
 SELECT release_table_hold('0000000d-0000-4000-8000-000000000022'::uuid, '0000000c-0000-4000-8000-000000000007'::uuid);
 SELECT release_table_hold('0000000d-0000-4000-8000-000000000022'::uuid, '0000000c-0000-4000-8000-000000000007'::uuid);
 SELECT try($$SELECT release_table_hold('0000000d-0000-4000-8000-000000000021'::uuid, '0000000c-0000-4000-8000-000000000007'::uuid)$$);
--- Sweep the rest.
-SELECT sweep_expired_holds();
+-- Sweep the rest the job's way (both), then one batch in this transaction (nothing left).
+CALL run_hold_sweeper();
 SELECT sweep_expired_holds();
 -- Scheduling again keeps the one job (and gives it the default schedule).
 BEGIN;

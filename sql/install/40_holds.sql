@@ -82,7 +82,7 @@ BEGIN
                   HINT = 'Set shared_preload_libraries = ''pg_cron'' and cron.database_name in postgresql.conf, '
                          'restart, then CREATE EXTENSION pg_cron in that database. For a database other than '
                          'cron.database_name, run from there: SELECT cron.schedule_in_database('
-                         '''allocator-hold-sweeper'', ''* * * * *'', ''SELECT <schema>.sweep_expired_holds()'', '
+                         '''allocator-hold-sweeper'', ''* * * * *'', ''CALL <schema>.run_hold_sweeper()'', '
                          '''<this database>'').';
     END IF;
 END
