@@ -133,7 +133,7 @@ relation_stats() {
 }
 
 occupants_plan() {  # occupants_plan WHEN TABLE BOOKING (numbers as in bench/setup.sql)
-    say "LoadOccupants plans, $1 (table $2, booking $3)"
+    say "Occupants read plans, $1 (table $2, booking $3)"
     relation_stats
     sql -q -v table="$2" -v booking="$3" -f "$ROOT/bench/profile_occupants_plan.sql"
 }
@@ -211,7 +211,7 @@ new_backlog() {  # a backlog of expired holds, analyzed as autovacuum would have
     sql -qc "ANALYZE table_holds, table_hold_members, allocations"
 }
 
-say "LoadOccupants: a generic plan made on empty hold tables, then $backlog expired holds arrive (table 1, booking 100001)"
+say "Occupants read: a generic plan made on empty hold tables, then $backlog expired holds arrive (table 1, booking 100001)"
 sql -q -v table=1 -v booking=100001 -v holds="$backlog" -f "$ROOT/bench/profile_occupants_stale_plan.sql"
 
 say "sweeper: that backlog, sweep_expired_holds() as pg_cron calls it, until it is gone"

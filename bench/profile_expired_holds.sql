@@ -1,5 +1,5 @@
 -- A backlog of :holds expired holds for the sweeper (psql -v holds=N), written as
--- create_table_hold writes a hold (InsertHold in src/pg/statements.cpp): the table_holds
+-- create_table_hold writes a hold (insert hold in src/pg/data/holds.cpp): the table_holds
 -- row, one table_hold_members row per table and, while allocations_dual_write is on, one
 -- allocations mirror row per table. (The hold.created events are left out: the sweeper
 -- never reads them.) Hold h holds table (h - 1) % 400 + 1 for booking (h - 1) / 400 + 1, in

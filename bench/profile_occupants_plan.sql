@@ -1,4 +1,4 @@
--- The plans of LoadOccupants (src/pg/statements.cpp), the read every assign and hold makes
+-- The plans of the occupants read (src/pg/data/occupants.cpp), the read every assign and hold makes
 -- of what already occupies its tables: the generic plan (what a cached plan becomes after
 -- five executions, if it looks no dearer than the custom ones) and a custom plan for the
 -- same values. psql -v table=N -v booking=N: see bench/profile_occupants_prepare.sql.
@@ -17,7 +17,7 @@ EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) EXECUTE occupants(:'tables', :'booking', 
 SELECT CASE WHEN count(*) FILTER (WHERE NOT toplevel) = 0
             THEN 'no allocator call has read occupants since the counters were reset'
             WHEN count(*) FILTER (WHERE toplevel) = 0 THEN 'no: the query EXPLAINed is not the one the extension runs'
-            ELSE 'yes: same queryid as the LoadOccupants the extension ran' END AS "same statement?"
+            ELSE 'yes: same queryid as the occupants read the extension ran' END AS "same statement?"
   FROM pg_stat_statements
  WHERE queryid IN (SELECT queryid FROM pg_stat_statements
-                   WHERE NOT toplevel AND bench_statement_label(query, false) = 'LoadOccupants');
+                   WHERE NOT toplevel AND bench_statement_label(query, false) = 'load occupants');

@@ -1,4 +1,5 @@
--- How a cached generic plan of LoadOccupants goes stale. A connection's plan is made once
+-- How a cached generic plan of the occupants read goes stale (or, since 0.2.0's plans are
+-- made with seq scans off, does not). A connection's plan is made once
 -- and kept until the tables' statistics change (ANALYZE, by hand or by autovacuum); rows
 -- arriving in between do not re-plan it. So: the hold tables are vacuumed and analyzed
 -- empty (as after a quiet hour), the generic plan is made, :holds expired holds arrive

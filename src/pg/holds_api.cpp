@@ -1,5 +1,5 @@
 // SQL entry points of the hold lifecycle: create_table_hold, confirm_table_hold,
-// release_table_hold and sweep_expired_holds.
+// release_table_hold, sweep_expired_holds and the procedure run_hold_sweeper.
 //
 // Lock order, the same everywhere, so no two allocator calls wait on each other in a cycle:
 // booking allocator lock -> table allocator locks (sorted) -> hold row locks. A hold's row
@@ -12,11 +12,11 @@
 #include "allocator/core/hold_rules.hpp"
 #include "allocator/core/json_object.hpp"
 #include "allocator/pg/access.hpp"
+#include "allocator/pg/arguments.hpp"
 #include "allocator/pg/assignment.hpp"
 #include "allocator/pg/data/holds.hpp"
 #include "allocator/pg/data/occupants.hpp"
 #include "allocator/pg/data/sweep.hpp"
-#include "allocator/pg/arguments.hpp"
 #include "allocator/pg/guard.hpp"
 #include "allocator/pg/results.hpp"
 #include "allocator/pg/spi.hpp"
@@ -26,10 +26,10 @@ namespace allocator::pg {
 namespace {
 
 constexpr int kMaxSweepBatch = 10000;
-constexpr int kDefaultSweepBatch = 500;   // p_limit's default (40_holds.sql)
-constexpr int kDefaultSweeperBatch = 1000;     // run_hold_sweeper's p_batch default
-constexpr int kDefaultSweeperMax = 100000;     // run_hold_sweeper's p_max default
-constexpr int kDefaultHoldTtlSeconds = 180;  // p_ttl's default, '3 minutes' (40_holds.sql)
+constexpr int kDefaultSweepBatch = 500;        // sweep_expired_holds' p_limit default (40_holds.sql)
+constexpr int kDefaultSweeperBatch = 1000;     // run_hold_sweeper's p_batch default (40_holds.sql)
+constexpr int kDefaultSweeperMax = 100000;     // run_hold_sweeper's p_max default (40_holds.sql)
+constexpr int kDefaultHoldTtlSeconds = 180;    // p_ttl's default, '3 minutes' (40_holds.sql)
 
 // now() + p_ttl exactly as the INSERT computes it (timestamptz + interval: calendar months
 // and days in the session's time zone), or nullopt when that is no timestamp (22008).

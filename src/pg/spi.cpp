@@ -98,7 +98,9 @@ SPIPlanPtr Statement::plan() const {
     if (plan_ && plan_schema_ == bound_schema) return plan_;
     if (plan_) pg_call([&] { SPI_freeplan(plan_); });
     plan_ = nullptr;
-    const std::string sql = with_extension_schema(sql_);
+    // The name leads the text, so pg_stat_statements and pg_stat_activity say which statement
+    // of the extension a query is (bench/profile.sh reads it back).
+    const std::string sql = "/* allocator: " + std::string(name_) + " */" + with_extension_schema(sql_);
     plan_ = pg_call([&] {
         SPIPlanPtr p = SPI_prepare_cursor(sql.c_str(), static_cast<int>(argtypes_.size()),
                                           const_cast<Oid*>(argtypes_.data()), CURSOR_OPT_GENERIC_PLAN);
