@@ -178,14 +178,20 @@ Datum release_hold(FunctionCallInfo fcinfo) {
     return BoolGetDatum(released);
 }
 
+// A sweep batch's size, as sweep_expired_holds' p_limit or run_hold_sweeper's p_batch: 22023
+// bad_limit outside 1..kMaxSweepBatch.
+void check_sweep_batch(int value, const char* argument) {
+    if (value >= 1 && value <= kMaxSweepBatch) return;
+    throw AllocatorError(SqlState::InvalidParameter,
+                         std::string(argument) + " must be between 1 and " + std::to_string(kMaxSweepBatch),
+                         ErrorDetail("bad_limit").add("max", static_cast<long long>(kMaxSweepBatch)),
+                         "Sweep in batches of at most " + std::to_string(kMaxSweepBatch) +
+                             "; CALL run_hold_sweeper() runs as many as the backlog needs.");
+}
+
 Datum sweep_holds(FunctionCallInfo fcinfo) {
     const int limit = PG_ARGISNULL(0) ? kDefaultSweepBatch : PG_GETARG_INT32(0);
-    if (limit < 1 || limit > kMaxSweepBatch) {
-        throw AllocatorError(SqlState::InvalidParameter,
-                             "p_limit must be between 1 and " + std::to_string(kMaxSweepBatch),
-                             ErrorDetail("bad_limit").add("max", static_cast<long long>(kMaxSweepBatch)),
-                             "Sweep in short batches; pg_cron calls it again next minute.");
-    }
+    check_sweep_batch(limit, "p_limit");
     spi_connect(fcinfo);
     const long long swept = sweep_expired_batch(limit);
     spi_finish();
@@ -200,21 +206,14 @@ Datum sweep_holds(FunctionCallInfo fcinfo) {
 Datum run_sweeper(FunctionCallInfo fcinfo) {
     const int batch = PG_ARGISNULL(0) ? kDefaultSweeperBatch : PG_GETARG_INT32(0);
     const long long max = PG_ARGISNULL(1) ? kDefaultSweeperMax : PG_GETARG_INT32(1);
-    if (batch < 1 || batch > kMaxSweepBatch) {
-        throw AllocatorError(SqlState::InvalidParameter, "p_batch must be between 1 and " + std::to_string(kMaxSweepBatch),
-                             ErrorDetail("bad_limit").add("max", static_cast<long long>(kMaxSweepBatch)),
-                             "Leave p_batch at its default of " + std::to_string(kDefaultSweeperBatch) + ".");
-    }
+    check_sweep_batch(batch, "p_batch");
     if (max < 1) {
         throw AllocatorError(SqlState::InvalidParameter, "p_max must be at least 1", ErrorDetail("bad_limit"),
                              "Leave p_max at its default of " + std::to_string(kDefaultSweeperMax) + ".");
     }
     const bool atomic = !(fcinfo->context && IsA(fcinfo->context, CallContext)) ||
                         castNode(CallContext, fcinfo->context)->atomic;
-    pg_call([&] {
-        if (SPI_connect_ext(atomic ? 0 : SPI_OPT_NONATOMIC) != SPI_OK_CONNECT) elog(ERROR, "allocator: SPI_connect failed");
-    });
-    bind_extension_schema(fcinfo);
+    spi_connect(fcinfo, atomic ? SpiMode::Atomic : SpiMode::MayCommit);
     long long swept = 0;
     for (;;) {
         const int limit = static_cast<int>(std::min<long long>(batch, max - swept));

@@ -63,7 +63,7 @@ void roll_back_subtransaction(MemoryContext context, ResourceOwner owner) {
 
 }  // namespace
 
-void bind_extension_schema(FunctionCallInfo fcinfo) {
+void spi_connect(FunctionCallInfo fcinfo, SpiMode mode) {
     // The extension is not relocatable, so the schema of the function being called is the
     // extension's schema: one syscache lookup, no search_path involved.
     const Oid schema = pg_call([&] { return get_func_namespace(fcinfo->flinfo->fn_oid); });
@@ -77,12 +77,9 @@ void bind_extension_schema(FunctionCallInfo fcinfo) {
         pfree(quoted);
         bound_schema = schema;
     }
-}
-
-void spi_connect(FunctionCallInfo fcinfo) {
-    bind_extension_schema(fcinfo);
-    pg_call([] {
-        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "allocator: SPI_connect failed");
+    pg_call([&] {
+        if (SPI_connect_ext(mode == SpiMode::MayCommit ? SPI_OPT_NONATOMIC : 0) != SPI_OK_CONNECT)
+            elog(ERROR, "allocator: SPI_connect failed");
     });
 }
 

@@ -104,9 +104,9 @@ private:
 // SPI_connect / SPI_finish, via pg_call. Not RAII on purpose: on error the transaction
 // aborts and PostgreSQL itself unwinds the SPI stack. spi_connect also binds the schema the
 // statements' @extschema@ stands for: the schema of the SQL function being called.
-void spi_connect(FunctionCallInfo fcinfo);
-// The schema binding alone, for a caller that connects to SPI itself (a procedure that commits).
-void bind_extension_schema(FunctionCallInfo fcinfo);
+// MayCommit: a procedure called outside a transaction block, which may SPI_commit().
+enum class SpiMode { Atomic, MayCommit };
+void spi_connect(FunctionCallInfo fcinfo, SpiMode mode = SpiMode::Atomic);
 void spi_finish();
 
 
