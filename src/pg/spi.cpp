@@ -83,6 +83,11 @@ void spi_connect(FunctionCallInfo fcinfo, SpiMode mode) {
     });
 }
 
+Oid extension_schema() {
+    if (bound_schema == InvalidOid) throw std::logic_error("spi_connect(fcinfo) must run first");
+    return bound_schema;
+}
+
 void spi_finish() {
     pg_call([] { SPI_finish(); });
 }
@@ -264,17 +269,19 @@ long long Row::bigint(int column) const { return DatumGetInt64(datum(column)); }
 
 bool Row::boolean(int column) const { return DatumGetBool(datum(column)); }
 
-std::string Row::text(int column) const {
-    Datum d = datum(column);
-    // ::text: inside Row, plain `text` names this member function.
+std::string Row::text(int column) const { return text_of_datum(datum(column)); }
+
+std::vector<Uuid> Row::uuid_array(int column) const { return uuids_of_array_datum(datum(column)); }
+
+std::string text_of_datum(Datum d) {
+    // ::text: the type, not a member function named text.
     char* c = pg_call([&] { return text_to_cstring(reinterpret_cast<::text*>(DatumGetPointer(d))); });
     std::string out(c);
     pfree(c);
     return out;
 }
 
-std::vector<Uuid> Row::uuid_array(int column) const {
-    Datum d = datum(column);
+std::vector<Uuid> uuids_of_array_datum(Datum d) {
     ArrayType* array = pg_call([&] { return DatumGetArrayTypeP(d); });
     std::vector<Uuid> out;
     for (const auto& element : uuid_array_elements(array)) {

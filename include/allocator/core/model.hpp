@@ -31,7 +31,7 @@ struct TableInfo {
 };
 
 // Read by every call so a flip takes effect on every pooled connection at once.
-// (allocations_dual_write is read by the writing statements themselves: statements.cpp.)
+// (allocations_dual_write is read by the writing statements themselves: src/pg/data/assign.cpp.)
 struct Flags {
     bool require_adjacency = false;
     bool merges_enabled = true;

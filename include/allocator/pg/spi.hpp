@@ -108,6 +108,8 @@ private:
 enum class SpiMode { Atomic, MayCommit };
 void spi_connect(FunctionCallInfo fcinfo, SpiMode mode = SpiMode::Atomic);
 void spi_finish();
+// The extension's schema, as spi_connect() found it.
+Oid extension_schema();
 
 
 // Conversions used outside SPI too (function arguments and results).
@@ -115,5 +117,8 @@ Uuid uuid_from_datum(Datum d);
 Datum datum_from_uuid(const Uuid& id);
 // Elements of a uuid[] argument, NULL elements kept as nullopt.
 std::vector<std::optional<Uuid>> uuid_array_elements(ArrayType* array);
+// A text Datum's string, and a uuid[] Datum's non-NULL elements (both detoasted as needed).
+std::string text_of_datum(Datum d);
+std::vector<Uuid> uuids_of_array_datum(Datum d);
 
 }  // namespace allocator::pg

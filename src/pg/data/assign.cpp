@@ -2,144 +2,158 @@
 #include "allocator/pg/data/assign.hpp"
 
 #include <algorithm>
+#include <initializer_list>
+#include <string>
 
 #include "allocator/core/errors.hpp"
+#include "allocator/pg/index_read.hpp"
 #include "allocator/pg/spi.hpp"
 
 namespace allocator::pg {
 
 namespace {
 
-// Everything the rules need, in one statement: one row per fact, `kind` saying which, over
-// one set of columns (u1-u4 uuids, t1-t2 timestamps, n an integer, s1-s2 text, f1-f2
-// booleans, ids a uuid[]); the reader below names what each column holds for each kind.
-// $1 booking, $2 requested tables, $3 idempotency key, $4 hold, $5 with the booking's
-// assignments. The tables read are the final set: requested ∪ the hold's ∪ the booking's.
-enum ContextRow { kBooking = 1, kLedger, kFlag, kAssignment, kTable, kEdge, kHold };
-
-const Statement kLoadContext{"load allocation context",
-                             R"sql(
-with hold as (
-    select h.id, h.booking_id, h.restaurant_id, h.zone_id, h.table_ids, h.start_at, h.end_at,
-           h.expires_at OPERATOR(pg_catalog.>) pg_catalog.now() as live
-    from @extschema@.table_holds h where h.id OPERATOR(pg_catalog.=) $4),
-assigned as (
-    select a.table_id, a.start_at, a.end_at, a.merge_group_id
-    from @extschema@.booking_table_assignments a
-    where $5 and a.booking_id OPERATOR(pg_catalog.=) $1),
-final as (
-    select r.id from pg_catalog.unnest($2) as r(id)
-    union select pg_catalog.unnest(h.table_ids) from hold h
-    union select a.table_id from assigned a)
-select 1 as kind, b.id as u1, b.restaurant_id as u2, b.assigned_zone_id as u3, null::uuid as u4,
-       b.start_at as t1, b.end_at as t2, b.party_size as n, b.status as s1, null::text as s2,
-       null::boolean as f1, null::boolean as f2, null::uuid[] as ids
-  from @extschema@.bookings b where b.id OPERATOR(pg_catalog.=) $1
-union all
-select 2, l.hold_id, null, null, null, l.start_at, l.end_at, null, null, null, null, null, l.table_ids
-  from @extschema@.booking_assignment_idempotency l
- where l.booking_id OPERATOR(pg_catalog.=) $1 and l.idempotency_key OPERATOR(pg_catalog.=) $3
-union all
-select 3, null, null, null, null, null, null, null, f.name, null, f.enabled, null, null
-  from @extschema@.allocator_flags f
-union all
-select 4, a.table_id, a.merge_group_id, null, null, a.start_at, a.end_at, null, null, null, null, null, null
-  from assigned a
-union all
-select 5, t.id, t.restaurant_id, t.zone_id, null, null, null, t.capacity, t.table_number, t.status,
-       t.mobility OPERATOR(pg_catalog.=) 'movable', t.active, null
-  from @extschema@.table_inventory t where t.id OPERATOR(pg_catalog.=) any (select f.id from final f)
-union all
-select 6, e.table_a, e.table_b, null, null, null, null, null, null, null, null, null, null
-  from @extschema@.table_adjacencies e
- where (select pg_catalog.count(*) from final) OPERATOR(pg_catalog.>) 1
-   and e.table_a OPERATOR(pg_catalog.=) any (select f.id from final f)
-   and e.table_b OPERATOR(pg_catalog.=) any (select f.id from final f)
-union all
-select 7, h.id, h.booking_id, h.restaurant_id, h.zone_id, h.start_at, h.end_at, null, null, null, h.live, null,
-       h.table_ids
-  from hold h
-)sql",
-                             {UUIDOID, UUIDARRAYOID, TEXTOID, UUIDOID, BOOLOID}};
-
-// Columns of kLoadContext's rows, by position.
-enum ContextColumn { kKind = 1, kU1, kU2, kU3, kU4, kT1, kT2, kN, kS1, kS2, kF1, kF2, kIds };
-
 std::vector<Uuid> sorted(std::vector<Uuid> ids) {
     std::sort(ids.begin(), ids.end());
     return ids;
 }
 
-void read_context_row(const Row& r, AllocationContext& out) {
-    switch (r.integer(kKind)) {
-        case kBooking:
-            out.booking =
-                Booking{r.uuid(kU1), r.uuid(kU2),         r.integer(kN), Window{r.timestamp(kT1), r.timestamp(kT2)},
-                        r.text(kS1), r.optional_uuid(kU3)};
-            break;
-        case kLedger:
-            out.ledger = LedgerEntry{sorted(r.uuid_array(kIds)), Window{r.timestamp(kT1), r.timestamp(kT2)},
-                                     r.optional_uuid(kU1)};
-            break;
-        case kFlag: {
-            const std::string name = r.text(kS1);
-            const bool enabled = r.boolean(kF1);
-            if (name == "require_adjacency")
-                out.flags.require_adjacency = enabled;
-            else if (name == "merges_enabled")
-                out.flags.merges_enabled = enabled;
-            else if (name == "capacity_check")
-                out.flags.capacity_check = enabled;
-            break;
-        }
-        case kAssignment:
-            out.existing.push_back({r.uuid(kU1), Window{r.timestamp(kT1), r.timestamp(kT2)}, r.optional_uuid(kU2)});
-            break;
-        case kTable: {
-            TableInfo t;
-            t.id = r.uuid(kU1);
-            t.restaurant_id = r.uuid(kU2);
-            t.zone_id = r.uuid(kU3);
-            t.capacity = r.integer(kN);
-            t.table_number = r.text(kS1);
-            t.status = r.text(kS2);
-            t.movable = r.boolean(kF1);
-            t.active = r.boolean(kF2);
-            out.tables.push_back(std::move(t));
-            break;
-        }
-        case kEdge:
-            out.edges.push_back({r.uuid(kU1), r.uuid(kU2)});
-            break;
-        case kHold: {
-            HoldRecord hold;
-            hold.id = r.uuid(kU1);
-            hold.booking_id = r.optional_uuid(kU2);
-            hold.restaurant_id = r.uuid(kU3);
-            hold.zone_id = r.uuid(kU4);
-            hold.window = Window{r.timestamp(kT1), r.timestamp(kT2)};
-            hold.live = r.boolean(kF1);
-            hold.table_ids = sorted(r.uuid_array(kIds));
-            out.hold = std::move(hold);
-            break;
-        }
-        default:
-            throw std::logic_error("unknown allocation context row");
-    }
+// The context is read by index probes (index_read.hpp), not by a statement: one statement
+// fetching all of it cost its executor start-up on every call, more than the probes.
+// Each read names its columns, and the enum beside it their positions.
+
+void read_booking(const ReadSnapshot& snapshot, const Uuid& booking_id, AllocationContext& out) {
+    enum { kId, kRestaurant, kZone, kStart, kEnd, kPartySize, kStatus };
+    TableRead bookings(snapshot, "bookings", "bookings_pkey",
+                       {"id", "restaurant_id", "assigned_zone_id", "start_at", "end_at", "party_size", "status"});
+    bookings.each({IndexKey::uuid(booking_id)}, [&] {
+        out.booking = Booking{bookings.uuid(kId),          bookings.uuid(kRestaurant),
+                              bookings.integer(kPartySize), Window{bookings.timestamp(kStart), bookings.timestamp(kEnd)},
+                              bookings.text(kStatus),       bookings.optional_uuid(kZone)};
+    });
+    bookings.close();
 }
 
+void read_ledger(const ReadSnapshot& snapshot, const Uuid& booking_id, const std::string& key,
+                 AllocationContext& out) {
+    enum { kTables, kStart, kEnd, kHold };
+    TableRead ledger(snapshot, "booking_assignment_idempotency", "booking_assignment_idempotency_pkey",
+                     {"table_ids", "start_at", "end_at", "hold_id"});
+    ledger.each({IndexKey::uuid(booking_id), IndexKey::text(key)}, [&] {
+        out.ledger = LedgerEntry{sorted(ledger.uuid_array(kTables)),
+                                 Window{ledger.timestamp(kStart), ledger.timestamp(kEnd)}, ledger.optional_uuid(kHold)};
+    });
+    ledger.close();
+}
+
+void read_flags(const ReadSnapshot& snapshot, Flags& out) {
+    enum { kName, kEnabled };
+    TableRead flags(snapshot, "allocator_flags", nullptr, {"name", "enabled"});
+    flags.each({}, [&] {
+        const std::string name = flags.text(kName);
+        const bool enabled = flags.boolean(kEnabled);
+        if (name == "require_adjacency")
+            out.require_adjacency = enabled;
+        else if (name == "merges_enabled")
+            out.merges_enabled = enabled;
+        else if (name == "capacity_check")
+            out.capacity_check = enabled;
+    });
+    flags.close();
+}
+
+void read_hold(const ReadSnapshot& snapshot, const Uuid& hold_id, AllocationContext& out) {
+    enum { kId, kBooking, kRestaurant, kZone, kTables, kStart, kEnd, kExpires };
+    TableRead holds(snapshot, "table_holds", "table_holds_pkey",
+                    {"id", "booking_id", "restaurant_id", "zone_id", "table_ids", "start_at", "end_at", "expires_at"});
+    holds.each({IndexKey::uuid(hold_id)}, [&] {
+        HoldRecord hold;
+        hold.id = holds.uuid(kId);
+        hold.booking_id = holds.optional_uuid(kBooking);
+        hold.restaurant_id = holds.uuid(kRestaurant);
+        hold.zone_id = holds.uuid(kZone);
+        hold.window = Window{holds.timestamp(kStart), holds.timestamp(kEnd)};
+        // now(): the transaction's start, as the statements' expires_at > now().
+        hold.live = holds.timestamp(kExpires) > GetCurrentTransactionStartTimestamp();
+        hold.table_ids = sorted(holds.uuid_array(kTables));
+        out.hold = std::move(hold);
+    });
+    holds.close();
+}
+
+void read_assignments(const ReadSnapshot& snapshot, const Uuid& booking_id, AllocationContext& out) {
+    enum { kTable, kStart, kEnd, kMergeGroup };
+    TableRead assignments(snapshot, "booking_table_assignments", "booking_table_assignments_booking_table_key",
+                          {"table_id", "start_at", "end_at", "merge_group_id"});
+    // The index is (booking_id, table_id): the rows come by table.
+    assignments.each({IndexKey::uuid(booking_id)}, [&] {
+        out.existing.push_back({assignments.uuid(kTable),
+                                Window{assignments.timestamp(kStart), assignments.timestamp(kEnd)},
+                                assignments.optional_uuid(kMergeGroup)});
+    });
+    assignments.close();
+}
+
+// `final` sorted and without duplicates.
+void read_tables(const ReadSnapshot& snapshot, const std::vector<Uuid>& final, AllocationContext& out) {
+    enum { kId, kRestaurant, kZone, kCapacity, kNumber, kStatus, kMobility, kActive };
+    TableRead inventory(snapshot, "table_inventory", "table_inventory_pkey",
+                        {"id", "restaurant_id", "zone_id", "capacity", "table_number", "status", "mobility", "active"});
+    for (const Uuid& id : final) {
+        inventory.each({IndexKey::uuid(id)}, [&] {
+            TableInfo t;
+            t.id = inventory.uuid(kId);
+            t.restaurant_id = inventory.uuid(kRestaurant);
+            t.zone_id = inventory.uuid(kZone);
+            t.capacity = inventory.integer(kCapacity);
+            t.table_number = inventory.text(kNumber);
+            t.status = inventory.text(kStatus);
+            t.movable = inventory.text(kMobility) == "movable";
+            t.active = inventory.boolean(kActive);
+            out.tables.push_back(std::move(t));
+        });
+    }
+    inventory.close();
+}
+
+// The edges among `final` (sorted, without duplicates). An undirected edge is stored once,
+// either way round: every edge whose table_a is in the set is probed, then kept when its
+// table_b is too.
+void read_edges(const ReadSnapshot& snapshot, const std::vector<Uuid>& final, AllocationContext& out) {
+    enum { kA, kB };
+    TableRead edges(snapshot, "table_adjacencies", "table_adjacencies_pkey", {"table_a", "table_b"});
+    for (const Uuid& id : final) {
+        edges.each({IndexKey::uuid(id)}, [&] {
+            const Uuid b = edges.uuid(kB);
+            if (std::binary_search(final.begin(), final.end(), b)) out.edges.push_back({edges.uuid(kA), b});
+        });
+    }
+    edges.close();
+}
+
+// The assignment write, one statement, prepared in three variants that hold only the parts
+// a plan needs: every part of a statement costs its executor start-up on each run even when
+// it writes no row, so a single-table assign does not carry the merge parts, nor a new
+// merge group the adoption of the booking's earlier tables.
+//
 // Whether to mirror is read by the INSERT itself, not passed in: its snapshot is taken
 // after it has its table lock, so a writer blocked by allocator_repair_mirror (run when
 // set_allocator_flag turns dual-write back on) sees the new flag and mirrors its rows.
 // $1 booking, $2 tables to add, $3-$4 window, $5 merge group, $6 idempotency key (null: no
 // ledger row), $7 assigned_by, $8 restaurant, $9 adopt (the booking's ungrouped rows join
 // $5), $10 requested tables, $11 confirmed hold, $12 zone to pin (null: pinned already).
-const Statement kWriteAssignment{"write assignment",
-                                 R"sql(
-with adopted as (
+// Every variant takes all twelve, used or not.
+constexpr std::initializer_list<Oid> kWriteParameters = {UUIDOID, UUIDARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+                                                         UUIDOID, TEXTOID, UUIDOID, UUIDOID,
+                                                         BOOLOID, UUIDARRAYOID, UUIDOID, UUIDOID};
+
+constexpr const char* kAdoptPart = R"sql(
+adopted as (
     update @extschema@.booking_table_assignments a set merge_group_id = $5
      where $9 and a.booking_id OPERATOR(pg_catalog.=) $1 and a.merge_group_id is null
-    returning 1),
+    returning 1),)sql";
+
+constexpr const char* kInsertPart = R"sql(
 inserted as (
     insert into @extschema@.booking_table_assignments
         (booking_id, table_id, start_at, end_at, merge_group_id, idempotency_key, assigned_by, restaurant_id)
@@ -153,7 +167,9 @@ table_mirror as (
         (booking_id, restaurant_id, resource_type, resource_id, "window", created_by, assignment_id)
     select $1, $8, 'table', i.table_id, pg_catalog.tstzrange($3, $4, '[)'), $7, i.id
       from inserted i where (select d.on from dual_write d)
-    returning 1),
+    returning 1),)sql";
+
+constexpr const char* kGroupMirrorPart = R"sql(
 group_mirror as (
     insert into @extschema@.allocations
         (booking_id, restaurant_id, resource_type, resource_id, "window", created_by)
@@ -161,7 +177,9 @@ group_mirror as (
      where (select d.on from dual_write d) and $5 is not null and not exists (
            select from @extschema@.allocations g
             where g.resource_type OPERATOR(pg_catalog.=) 'merge_group' and g.resource_id OPERATOR(pg_catalog.=) $5)
-    returning 1),
+    returning 1),)sql";
+
+constexpr const char* kLedgerAndPinPart = R"sql(
 ledger as (
     insert into @extschema@.booking_assignment_idempotency
         (booking_id, idempotency_key, table_ids, start_at, end_at, merge_group_id, hold_id)
@@ -173,30 +191,50 @@ pinned as (
        and (assigned_zone_id is null or assigned_zone_id OPERATOR(pg_catalog.<>) $12)
     returning 1)
 select pg_catalog.count(*) from inserted
-)sql",
-                                 {UUIDOID, UUIDARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDOID, TEXTOID, UUIDOID,
-                                  UUIDOID, BOOLOID, UUIDARRAYOID, UUIDOID, UUIDOID}};
+)sql";
+
+const std::string kWriteSingleSql = std::string("with") + kInsertPart + kLedgerAndPinPart;
+const std::string kWriteMergeSql = std::string("with") + kInsertPart + kGroupMirrorPart + kLedgerAndPinPart;
+const std::string kWriteMergeAdoptingSql =
+    std::string("with") + kAdoptPart + kInsertPart + kGroupMirrorPart + kLedgerAndPinPart;
+
+const Statement kWriteSingle{"write assignment", kWriteSingleSql.c_str(), kWriteParameters};
+const Statement kWriteMerge{"write merge", kWriteMergeSql.c_str(), kWriteParameters};
+const Statement kWriteMergeAdopting{"write merge adopting", kWriteMergeAdoptingSql.c_str(), kWriteParameters};
 
 }  // namespace
 
 AllocationContext load_allocation_context(const AllocationContextRequest& request) {
-    Rows rows = kLoadContext.execute({Param::of(request.booking_id), Param::of(request.tables),
-                                      Param::of(request.idempotency_key), Param::of(request.hold_id),
-                                      Param::of(request.with_assignments)});
+    ReadSnapshot snapshot;
     AllocationContext context;
-    for (uint64 i = 0; i < rows.size(); ++i) read_context_row(rows[i], context);
-    std::sort(context.existing.begin(), context.existing.end(),
-              [](const ExistingAssignment& x, const ExistingAssignment& y) { return x.table_id < y.table_id; });
+    read_booking(snapshot, request.booking_id, context);
+    if (request.idempotency_key) read_ledger(snapshot, request.booking_id, *request.idempotency_key, context);
+    read_flags(snapshot, context.flags);
+    if (request.hold_id) read_hold(snapshot, *request.hold_id, context);
+    if (request.with_assignments) read_assignments(snapshot, request.booking_id, context);
+
+    // The tables the rules look at: requested ∪ the hold's ∪ the booking's.
+    std::vector<Uuid> final = request.tables;
+    if (context.hold) final.insert(final.end(), context.hold->table_ids.begin(), context.hold->table_ids.end());
+    for (const ExistingAssignment& a : context.existing) final.push_back(a.table_id);
+    std::sort(final.begin(), final.end());
+    final.erase(std::unique(final.begin(), final.end()), final.end());
+    read_tables(snapshot, final, context);
+    if (final.size() > 1) read_edges(snapshot, final, context);
+    snapshot.release();
     return context;
 }
 
 void write_assignment(const AssignmentWrite& w) {
     const std::optional<Uuid> zone_to_pin = w.plan.pin_zone ? std::optional<Uuid>(w.plan.zone) : std::nullopt;
-    kWriteAssignment.execute({Param::of(w.booking.id), Param::of(w.plan.added), Param::of(w.window.start),
-                              Param::of(w.window.end), Param::of(w.plan.merge_group), Param::of(w.idempotency_key),
-                              Param::of(w.assigned_by), Param::of(w.booking.restaurant_id),
-                              Param::of(w.plan.adopt_into_merge_group), Param::of(w.requested),
-                              Param::of(w.confirmed_hold_id), Param::of(zone_to_pin)});
+    const Statement& write = !w.plan.merge_group         ? kWriteSingle
+                             : w.plan.adopt_into_merge_group ? kWriteMergeAdopting
+                                                             : kWriteMerge;
+    write.execute({Param::of(w.booking.id), Param::of(w.plan.added), Param::of(w.window.start),
+                   Param::of(w.window.end), Param::of(w.plan.merge_group), Param::of(w.idempotency_key),
+                   Param::of(w.assigned_by), Param::of(w.booking.restaurant_id),
+                   Param::of(w.plan.adopt_into_merge_group), Param::of(w.requested), Param::of(w.confirmed_hold_id),
+                   Param::of(zone_to_pin)});
 }
 
 void throw_booking_not_found(const Uuid& booking_id) {

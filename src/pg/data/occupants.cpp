@@ -1,62 +1,73 @@
-// SQL of the occupants read (data/occupants.hpp).
+// The occupants read (data/occupants.hpp).
 #include "allocator/pg/data/occupants.hpp"
 
-#include "allocator/pg/spi.hpp"
+#include "allocator/pg/index_read.hpp"
 
 namespace allocator::pg {
 
 namespace {
 
-// One probe of each exclusion constraint's GiST index per table, by (table, window), whatever
-// the statistics: the LATERAL subquery, kept apart by OFFSET 0, runs once per table with the
-// table as an index condition. Flattened into a join, the planner would rather scan the
-// index by window alone when the tables look small, meeting every hold of the evening on
-// every table. $1 tables, $2 the booking whose own assignments don't count, $3-$4 the window.
-const Statement kLoadOccupants{"load occupants",
-                               R"sql(
-select false as is_hold, a.table_id, a.booking_id, null::uuid as hold_id, a.start_at, a.end_at, true as live
-  from pg_catalog.unnest($1) as r(table_id),
-       lateral (select a.table_id, a.booking_id, a.start_at, a.end_at
-                  from @extschema@.booking_table_assignments a
-                 where a.table_id OPERATOR(pg_catalog.=) r.table_id
-                   and pg_catalog.tstzrange(a.start_at, a.end_at, '[)')
-                       OPERATOR(pg_catalog.&&) pg_catalog.tstzrange($3, $4, '[)')
-                   and a.booking_id OPERATOR(pg_catalog.<>) $2
-                offset 0) a
-union all
-select true, m.table_id, h.booking_id, h.id, m.start_at, m.end_at, h.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()
-  from pg_catalog.unnest($1) as r(table_id),
-       lateral (select m.hold_id, m.table_id, m.start_at, m.end_at
-                  from @extschema@.table_hold_members m
-                 where m.table_id OPERATOR(pg_catalog.=) r.table_id
-                   and pg_catalog.tstzrange(m.start_at, m.end_at, '[)')
-                       OPERATOR(pg_catalog.&&) pg_catalog.tstzrange($3, $4, '[)')
-                offset 0) m
-  join @extschema@.table_holds h on h.id OPERATOR(pg_catalog.=) m.hold_id
-)sql",
-                               {UUIDARRAYOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID}};
+bool overlaps(const Window& a, const Window& b) {
+    return a.start < b.end && b.start < a.end;
+}
 
-enum Column { kIsHold = 1, kTableId, kBookingId, kHoldId, kStart, kEnd, kLive };
+// One probe of `read`'s index per table, by (table, window); on_row(table) for each row found.
+template <typename OnRow>
+void probe_each_table(TableRead& read, const std::vector<Uuid>& tables, const IndexKey& in_window, OnRow&& on_row) {
+    for (const Uuid& table : tables) read.each({IndexKey::uuid(table), in_window}, [&] { on_row(table); });
+    read.close();
+}
 
 }  // namespace
 
+// One probe of each exclusion constraint's GiST index per table, by (table, window), made
+// directly (index_read.hpp): the probes are the read's whole work, and a statement making
+// them cost its executor start-up on every call besides. The GiST probe may be lossy, so
+// every row is checked again here: its table and its [start, end) against the window.
 std::vector<Occupant> load_occupants(const std::vector<Uuid>& tables, const std::optional<Uuid>& booking_id,
                                      const Window& window) {
-    Rows rows = kLoadOccupants.execute(
-        {Param::of(tables), Param::of(booking_id), Param::of(window.start), Param::of(window.end)});
+    ReadSnapshot snapshot;
+    const IndexKey in_window = IndexKey::overlaps(window);
     std::vector<Occupant> out;
-    out.reserve(rows.size());
-    for (uint64 i = 0; i < rows.size(); ++i) {
-        const Row r = rows[i];
+
+    enum { kTable, kBooking, kStart, kEnd };
+    TableRead assignments(snapshot, "booking_table_assignments", "booking_table_assignments_no_overlap",
+                          {"table_id", "booking_id", "start_at", "end_at"});
+    probe_each_table(assignments, tables, in_window, [&](const Uuid& table) {
         Occupant o;
-        o.kind = r.boolean(kIsHold) ? Occupant::Kind::Hold : Occupant::Kind::Assignment;
-        o.table_id = r.uuid(kTableId);
-        o.booking_id = r.optional_uuid(kBookingId);
-        o.hold_id = r.optional_uuid(kHoldId);
-        o.window = Window{r.timestamp(kStart), r.timestamp(kEnd)};
-        o.live = r.boolean(kLive);
-        out.push_back(o);
+        o.kind = Occupant::Kind::Assignment;
+        o.table_id = assignments.uuid(kTable);
+        o.booking_id = assignments.uuid(kBooking);
+        o.window = Window{assignments.timestamp(kStart), assignments.timestamp(kEnd)};
+        if (o.table_id == table && o.booking_id != booking_id && overlaps(o.window, window)) out.push_back(o);
+    });
+
+    enum { kMemberHold, kMemberTable, kMemberStart, kMemberEnd };
+    TableRead members(snapshot, "table_hold_members", "table_hold_members_no_overlap",
+                      {"hold_id", "table_id", "start_at", "end_at"});
+    std::vector<Occupant> held;
+    probe_each_table(members, tables, in_window, [&](const Uuid& table) {
+        Occupant o;
+        o.kind = Occupant::Kind::Hold;
+        o.hold_id = members.uuid(kMemberHold);
+        o.table_id = members.uuid(kMemberTable);
+        o.window = Window{members.timestamp(kMemberStart), members.timestamp(kMemberEnd)};
+        if (o.table_id == table && overlaps(o.window, window)) held.push_back(o);
+    });
+
+    // Each member's hold: its booking, and whether it is live (expires_at > now(), the
+    // transaction's start). A member whose hold is gone in this snapshot is no occupant.
+    enum { kHoldBooking, kHoldExpires };
+    TableRead holds(snapshot, "table_holds", "table_holds_pkey", {"booking_id", "expires_at"});
+    for (Occupant& o : held) {
+        holds.each({IndexKey::uuid(*o.hold_id)}, [&] {
+            o.booking_id = holds.optional_uuid(kHoldBooking);
+            o.live = holds.timestamp(kHoldExpires) > GetCurrentTransactionStartTimestamp();
+            out.push_back(o);
+        });
     }
+    holds.close();
+    snapshot.release();
     return out;
 }
 

@@ -1,0 +1,98 @@
+// Reads of the extension's own tables by index equality, without SPI or the executor.
+//
+// Why: a prepared statement still builds the executor state of every plan node on every
+// call, and for the context read that start-up cost more than its few index probes
+// (bench/README.md, "where the time goes"). These reads make the same probes directly, the
+// way PostgreSQL reads its catalogs, on the snapshot Statement::execute would take at the same
+// point, so they see exactly what a statement there would see. Writes stay statements: they
+// need the executor's constraint, index and trigger work.
+//
+// The tables are opened with AccessShareLock, held to the end of the transaction as a
+// statement's are. No privilege or row-security check is made: callers are the extension's
+// SECURITY DEFINER functions, which run as the tables' owner. Between spi_connect() and
+// spi_finish(). On an error nothing is closed: the (sub)transaction's abort releases the
+// relations, the scan's buffer pins and the snapshot, as it does for an executor cut short.
+#pragma once
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "allocator/core/time_window.hpp"
+#include "allocator/core/uuid.hpp"
+#include "allocator/pg/postgres.hpp"
+
+namespace allocator::pg {
+
+// The snapshot a run of reads shares: taken as Statement::execute takes one (the latest at
+// REPEATABLE READ and above, the statement's under READ COMMITTED), after the command
+// counter moves past this call's own writes.
+class ReadSnapshot {
+public:
+    ReadSnapshot();
+    ReadSnapshot(const ReadSnapshot&) = delete;
+    ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+    Snapshot get() const { return snapshot_; }
+    void release();
+
+private:
+    Snapshot snapshot_;
+};
+
+// One key of an index scan, for the index column of its position: equal to a uuid or a text
+// (btree, or btree_gist's =), or a range that overlaps [start, end) (GiST's &&).
+struct IndexKey {
+    Datum value;
+    StrategyNumber strategy;
+    RegProcedure procedure;
+    static IndexKey uuid(const Uuid& id);
+    static IndexKey text(const std::string& value);
+    static IndexKey overlaps(const Window& window);
+};
+
+// One of the extension's tables opened for reading `columns` (by name), through one of its
+// indexes or, without one, whole. A GiST index may return rows its keys do not match (a
+// lossy probe): callers check what they read.
+class TableRead {
+public:
+    TableRead(const ReadSnapshot& snapshot, const char* table, const char* index,
+              std::initializer_list<const char*> columns);
+    TableRead(const TableRead&) = delete;
+    TableRead& operator=(const TableRead&) = delete;
+
+    // Calls on_row() for each row whose leading index columns match `keys` (every row when
+    // opened without an index), with the row's values readable below until it returns.
+    template <typename OnRow>
+    void each(std::initializer_list<IndexKey> keys, OnRow&& on_row) {
+        begin(keys);
+        while (next()) on_row();
+    }
+    void close();
+
+    // The current row's values, by position in `columns`.
+    bool is_null(int column) const;
+    Uuid uuid(int column) const;
+    std::optional<Uuid> optional_uuid(int column) const;
+    Timestamp timestamp(int column) const;
+    int integer(int column) const;
+    bool boolean(int column) const;
+    std::string text(int column) const;
+    std::vector<Uuid> uuid_array(int column) const;
+
+private:
+    void begin(std::initializer_list<IndexKey> keys);
+    bool next();
+    Datum value(int column) const;
+
+    const char* table_name_;
+    Snapshot snapshot_;
+    Relation table_ = nullptr;
+    Relation index_ = nullptr;
+    IndexScanDesc index_scan_ = nullptr;
+    TableScanDesc table_scan_ = nullptr;
+    TupleTableSlot* slot_ = nullptr;
+    std::vector<AttrNumber> columns_;
+};
+
+}  // namespace allocator::pg

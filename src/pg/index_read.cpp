@@ -1,0 +1,184 @@
+#include "allocator/pg/index_read.hpp"
+
+#include <array>
+#include <cstring>
+#include <stdexcept>
+
+#include "allocator/pg/guard.hpp"
+#include "allocator/pg/spi.hpp"
+
+namespace allocator::pg {
+
+namespace {
+
+constexpr int kMaxKeys = 2;
+
+Relation open_relation(const char* name, bool index) {
+    const Oid schema = extension_schema();
+    return pg_call([&] {
+        const Oid relid = get_relname_relid(name, schema);
+        if (!OidIsValid(relid))
+            ereport(ERROR,
+                    (errcode(ERRCODE_UNDEFINED_TABLE),
+                     errmsg("allocator: relation %s is missing from the extension's schema", name),
+                     errhint("Reinstall the extension: ALTER EXTENSION allocator UPDATE, or DROP and CREATE it.")));
+        return index ? index_open(relid, AccessShareLock) : table_open(relid, AccessShareLock);
+    });
+}
+
+}  // namespace
+
+ReadSnapshot::ReadSnapshot()
+    : snapshot_(pg_call([] {
+          // As SPI does before a statement that may write: this call's own earlier writes
+          // become visible, then the snapshot (see Statement::execute for which one).
+          CommandCounterIncrement();
+          return RegisterSnapshot(IsolationUsesXactSnapshot() ? GetLatestSnapshot() : GetTransactionSnapshot());
+      })) {}
+
+void ReadSnapshot::release() {
+    pg_call([&] { UnregisterSnapshot(snapshot_); });
+    snapshot_ = nullptr;
+}
+
+// btree_gist numbers its = as btree does, so one key serves both kinds of index.
+IndexKey IndexKey::uuid(const Uuid& id) {
+    return IndexKey{datum_from_uuid(id), BTEqualStrategyNumber, F_UUID_EQ};
+}
+
+IndexKey IndexKey::text(const std::string& value) {
+    ::text* t = pg_call([&] { return cstring_to_text_with_len(value.data(), static_cast<int>(value.size())); });
+    return IndexKey{PointerGetDatum(t), BTEqualStrategyNumber, F_TEXTEQ};
+}
+
+IndexKey IndexKey::overlaps(const Window& window) {
+    // tstzrange(start, end, '[)'), as the exclusion constraints index it.
+    RangeType* range = pg_call([&] {
+        TypeCacheEntry* type = lookup_type_cache(TSTZRANGEOID, TYPECACHE_RANGE_INFO);
+        RangeBound lower{TimestampTzGetDatum(window.start), false, true, true};
+        RangeBound upper{TimestampTzGetDatum(window.end), false, false, false};
+#if PG_VERSION_NUM >= 160000
+        return make_range(type, &lower, &upper, false, nullptr);
+#else
+        return make_range(type, &lower, &upper, false);
+#endif
+    });
+    return IndexKey{RangeTypePGetDatum(range), RANGESTRAT_OVERLAPS, F_RANGE_OVERLAPS};
+}
+
+TableRead::TableRead(const ReadSnapshot& snapshot, const char* table, const char* index,
+                     std::initializer_list<const char*> columns)
+    : table_name_(table), snapshot_(snapshot.get()) {
+    table_ = open_relation(table, false);
+    if (index != nullptr) index_ = open_relation(index, true);
+    slot_ = pg_call([&] { return table_slot_create(table_, nullptr); });
+    // Columns by name, so a column added by an update (placed last) reads the same as one
+    // created with the table.
+    const TupleDesc desc = RelationGetDescr(table_);
+    for (const char* name : columns) {
+        AttrNumber found = InvalidAttrNumber;
+        for (int i = 0; i < desc->natts && found == InvalidAttrNumber; ++i) {
+            const Form_pg_attribute attribute = TupleDescAttr(desc, i);
+            if (!attribute->attisdropped && std::strcmp(NameStr(attribute->attname), name) == 0)
+                found = attribute->attnum;
+        }
+        if (found == InvalidAttrNumber)
+            throw std::logic_error(std::string("allocator: table ") + table + " has no column " + name);
+        columns_.push_back(found);
+    }
+}
+
+void TableRead::begin(std::initializer_list<IndexKey> keys) {
+    if (index_ == nullptr) {
+        if (keys.size() != 0) throw std::logic_error("a whole-table read takes no keys");
+        pg_call([&] {
+            if (table_scan_ != nullptr) table_endscan(table_scan_);
+            table_scan_ = table_beginscan(table_, snapshot_, 0, nullptr);
+        });
+        return;
+    }
+    const int count = static_cast<int>(keys.size());
+    if (count == 0 || count > kMaxKeys || count > IndexRelationGetNumberOfKeyAttributes(index_))
+        throw std::logic_error(std::string("bad key count for an index read of ") + table_name_);
+    std::array<ScanKeyData, kMaxKeys> scan_keys{};
+    pg_call([&] {
+        int n = 0;
+        for (const IndexKey& key : keys) {
+            ScanKeyEntryInitialize(&scan_keys[n], 0, static_cast<AttrNumber>(n + 1), key.strategy, InvalidOid,
+                                   index_->rd_indcollation[n], key.procedure, key.value);
+            ++n;
+        }
+        if (index_scan_ != nullptr && index_scan_->numberOfKeys != count) {
+            index_endscan(index_scan_);
+            index_scan_ = nullptr;
+        }
+        if (index_scan_ == nullptr) index_scan_ = index_beginscan(table_, index_, snapshot_, count, 0);
+        index_rescan(index_scan_, scan_keys.data(), count, nullptr, 0);
+    });
+}
+
+bool TableRead::next() {
+    return pg_call([&] {
+        const bool found = index_scan_ != nullptr ? index_getnext_slot(index_scan_, ForwardScanDirection, slot_)
+                                                  : table_scan_getnextslot(table_scan_, ForwardScanDirection, slot_);
+        if (found) slot_getallattrs(slot_);
+        return found;
+    });
+}
+
+void TableRead::close() {
+    pg_call([&] {
+        ExecDropSingleTupleTableSlot(slot_);
+        if (index_scan_ != nullptr) index_endscan(index_scan_);
+        if (table_scan_ != nullptr) table_endscan(table_scan_);
+        // NoLock: the AccessShareLock stays to the end of the transaction, as a statement's.
+        if (index_ != nullptr) index_close(index_, NoLock);
+        table_close(table_, NoLock);
+    });
+    slot_ = nullptr;
+    index_scan_ = nullptr;
+    table_scan_ = nullptr;
+    index_ = nullptr;
+    table_ = nullptr;
+}
+
+bool TableRead::is_null(int column) const {
+    return slot_->tts_isnull[columns_.at(column) - 1];
+}
+
+Datum TableRead::value(int column) const {
+    if (is_null(column))
+        throw std::logic_error(std::string("unexpected NULL in ") + table_name_ + " column " + std::to_string(column));
+    return slot_->tts_values[columns_.at(column) - 1];
+}
+
+Uuid TableRead::uuid(int column) const {
+    return uuid_from_datum(value(column));
+}
+
+std::optional<Uuid> TableRead::optional_uuid(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return uuid(column);
+}
+
+Timestamp TableRead::timestamp(int column) const {
+    return DatumGetTimestampTz(value(column));
+}
+
+int TableRead::integer(int column) const {
+    return DatumGetInt32(value(column));
+}
+
+bool TableRead::boolean(int column) const {
+    return DatumGetBool(value(column));
+}
+
+std::string TableRead::text(int column) const {
+    return text_of_datum(value(column));
+}
+
+std::vector<Uuid> TableRead::uuid_array(int column) const {
+    return uuids_of_array_datum(value(column));
+}
+
+}  // namespace allocator::pg
