@@ -57,21 +57,21 @@ void check_booking_assignable(const Booking& booking) {
     const std::string& s = booking.status;
     if (s == "cancelled" || s == "completed" || s == "no_show") {
         throw rule_error("booking " + booking.id.to_string() + " is " + s + " and cannot be seated",
-                         ErrorDetail("booking_not_assignable")
-                             .add("booking_id", booking.id)
-                             .add("status", s),
+                         ErrorDetail("booking_not_assignable").add("booking_id", booking.id).add("status", s),
                          "Only pending, confirmed or checked-in bookings can hold tables.");
     }
 }
 
-void check_idempotent_replay(const LedgerEntry& stored, const std::vector<Uuid>& tables,
-                             const Window& window, const std::string& key) {
+void check_idempotent_replay(const LedgerEntry& stored, const std::vector<Uuid>& tables, const Window& window,
+                             const std::string& key) {
     if (stored.table_ids == tables && stored.window == window) return;
     const bool tables_differ = stored.table_ids != tables;
     const bool window_differs = stored.window != window;
     ErrorDetail detail("idempotency_mismatch");
     detail.add("idempotency_key", key)
-        .add("differs_in", tables_differ && window_differs ? "tables and window" : tables_differ ? "tables" : "window")
+        .add("differs_in", tables_differ && window_differs ? "tables and window"
+                           : tables_differ                 ? "tables"
+                                                           : "window")
         .add("stored_window", stored.window.to_string())
         .add("requested_window", window.to_string())
         .add("stored_table_count", static_cast<long long>(stored.table_ids.size()))
@@ -82,8 +82,8 @@ void check_idempotent_replay(const LedgerEntry& stored, const std::vector<Uuid>&
                          "Use a new idempotency key for a different request, or resend the original one.");
 }
 
-bool already_assigned(const std::vector<Uuid>& requested,
-                      const std::vector<ExistingAssignment>& existing, const Window& window) {
+bool already_assigned(const std::vector<Uuid>& requested, const std::vector<ExistingAssignment>& existing,
+                      const Window& window) {
     for (const Uuid& t : requested) {
         auto it = std::find_if(existing.begin(), existing.end(),
                                [&](const ExistingAssignment& e) { return e.table_id == t; });
@@ -92,8 +92,7 @@ bool already_assigned(const std::vector<Uuid>& requested,
     return true;
 }
 
-std::vector<Uuid> tables_to_add(const std::vector<Uuid>& requested,
-                                const std::vector<ExistingAssignment>& existing,
+std::vector<Uuid> tables_to_add(const std::vector<Uuid>& requested, const std::vector<ExistingAssignment>& existing,
                                 const Window& window) {
     std::vector<Uuid> added;
     for (const Uuid& t : requested) {
@@ -102,13 +101,13 @@ std::vector<Uuid> tables_to_add(const std::vector<Uuid>& requested,
         if (it == existing.end()) {
             added.push_back(t);
         } else if (it->window != window) {
-            throw rule_error("booking already has table " + t.to_string() + " for another window " +
-                                 it->window.to_string(),
-                             ErrorDetail("assigned_for_other_window")
-                                 .add("table_id", t)
-                                 .add("assigned_window", it->window.to_string())
-                                 .add("requested_window", window.to_string()),
-                             "Unassign the table first (unassign_tables_atomic) to move it to a new window.");
+            throw rule_error(
+                "booking already has table " + t.to_string() + " for another window " + it->window.to_string(),
+                ErrorDetail("assigned_for_other_window")
+                    .add("table_id", t)
+                    .add("assigned_window", it->window.to_string())
+                    .add("requested_window", window.to_string()),
+                "Unassign the table first (unassign_tables_atomic) to move it to a new window.");
         }
     }
     // All tables of a booking share one window: a merge is one seating, and its merge_group
@@ -166,18 +165,16 @@ Uuid check_table_set(const TableSetCheck& in) {
     for (const Uuid& id : in.requested) {
         const TableInfo& t = *by_id.at(id);
         if (t.zone_id != zone) {
-            throw rule_error("tables " + by_id.at(in.requested.front())->table_number + " and " +
-                                 t.table_number + " are in different zones",
-                             ErrorDetail("mixed_zones")
-                                 .add("table_id", id)
-                                 .add("zone_id", t.zone_id)
-                                 .add("other_zone_id", zone),
-                             "A booking is seated in one zone; choose tables of a single zone.");
+            throw rule_error(
+                "tables " + by_id.at(in.requested.front())->table_number + " and " + t.table_number +
+                    " are in different zones",
+                ErrorDetail("mixed_zones").add("table_id", id).add("zone_id", t.zone_id).add("other_zone_id", zone),
+                "A booking is seated in one zone; choose tables of a single zone.");
         }
     }
     if (in.booking.assigned_zone_id && *in.booking.assigned_zone_id != zone) {
-        throw rule_error("booking " + booking_text + " is pinned to zone " +
-                             in.booking.assigned_zone_id->to_string() + ", not " + zone.to_string(),
+        throw rule_error("booking " + booking_text + " is pinned to zone " + in.booking.assigned_zone_id->to_string() +
+                             ", not " + zone.to_string(),
                          ErrorDetail("zone_pinned")
                              .add("booking_id", in.booking.id)
                              .add("assigned_zone_id", *in.booking.assigned_zone_id)
@@ -203,18 +200,18 @@ Uuid check_table_set(const TableSetCheck& in) {
 
     if (final_set.size() > 1) {
         if (!in.flags.merges_enabled) {
-            throw rule_error("merging tables is disabled (flag merges_enabled is off)",
-                             ErrorDetail("merges_disabled").add("table_count", static_cast<long long>(final_set.size())),
-                             "Seat the party at one table, or turn merges back on with "
-                             "set_allocator_flag('merges_enabled', true, '<reason>').");
+            throw rule_error(
+                "merging tables is disabled (flag merges_enabled is off)",
+                ErrorDetail("merges_disabled").add("table_count", static_cast<long long>(final_set.size())),
+                "Seat the party at one table, or turn merges back on with "
+                "set_allocator_flag('merges_enabled', true, '<reason>').");
         }
         for (const Uuid& id : final_set) {
             auto it = by_id.find(id);
             if (it != by_id.end() && !it->second->movable) {
-                throw rule_error("table " + it->second->table_number + " (" + id.to_string() +
-                                     ") is fixed and cannot be merged",
-                                 ErrorDetail("fixed_table_in_merge").add("table_id", id),
-                                 "Only movable tables can be merged.");
+                throw rule_error(
+                    "table " + it->second->table_number + " (" + id.to_string() + ") is fixed and cannot be merged",
+                    ErrorDetail("fixed_table_in_merge").add("table_id", id), "Only movable tables can be merged.");
             }
         }
         if (in.require_adjacency_argument || in.flags.require_adjacency) {
@@ -236,20 +233,19 @@ Uuid check_table_set(const TableSetCheck& in) {
             if (it != by_id.end()) seats += it->second->capacity;
         }
         if (seats < in.booking.party_size) {
-            throw rule_error("tables seat " + std::to_string(seats) + " but the party is " +
-                                 std::to_string(in.booking.party_size),
-                             ErrorDetail("capacity_short")
-                                 .add("booking_id", in.booking.id)
-                                 .add("capacity", seats)
-                                 .add("party_size", static_cast<long long>(in.booking.party_size)),
-                             "Add tables, or turn the capacity_check flag off for this incident.");
+            throw rule_error(
+                "tables seat " + std::to_string(seats) + " but the party is " + std::to_string(in.booking.party_size),
+                ErrorDetail("capacity_short")
+                    .add("booking_id", in.booking.id)
+                    .add("capacity", seats)
+                    .add("party_size", static_cast<long long>(in.booking.party_size)),
+                "Add tables, or turn the capacity_check flag off for this incident.");
         }
     }
     return zone;
 }
 
-void check_assignment_conflicts(const Booking& booking, const Window& window,
-                                const std::vector<Occupant>& occupants) {
+void check_assignment_conflicts(const Booking& booking, const Window& window, const std::vector<Occupant>& occupants) {
     for (const Occupant* o : in_report_order(occupants)) {
         if (!is_overlapping_conflict_candidate(*o, window)) continue;
         if (o->booking_id && *o->booking_id == booking.id) continue;  // our own rows never block us
@@ -274,8 +270,7 @@ std::vector<Uuid> check_hold_conflicts(const std::optional<Uuid>& booking_id, co
                            "Choose another table or window, or unassign the other booking first.");
         }
         if (!o->live) {
-            if (std::find(expired.begin(), expired.end(), *o->hold_id) == expired.end())
-                expired.push_back(*o->hold_id);
+            if (std::find(expired.begin(), expired.end(), *o->hold_id) == expired.end()) expired.push_back(*o->hold_id);
             continue;
         }
         throw_conflict(*o, window, ours ? "already_held" : "hold_overlap",

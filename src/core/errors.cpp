@@ -4,17 +4,25 @@ namespace allocator {
 
 const char* sqlstate_code(SqlState state) {
     switch (state) {
-        case SqlState::InvalidParameter: return "22023";
-        case SqlState::NotFound: return "P0002";
-        case SqlState::CheckViolation: return "23514";
-        case SqlState::ExclusionViolation: return "23P01";
-        case SqlState::LockNotAvailable: return "55P03";
-        case SqlState::InsufficientPrivilege: return "42501";
+        case SqlState::InvalidParameter:
+            return "22023";
+        case SqlState::NotFound:
+            return "P0002";
+        case SqlState::CheckViolation:
+            return "23514";
+        case SqlState::ExclusionViolation:
+            return "23P01";
+        case SqlState::LockNotAvailable:
+            return "55P03";
+        case SqlState::InsufficientPrivilege:
+            return "42501";
     }
     return "XX000";
 }
 
-ErrorDetail::ErrorDetail(std::string reason) : reason_(std::move(reason)) { fields_.add("reason", reason_); }
+ErrorDetail::ErrorDetail(std::string reason) : reason_(std::move(reason)) {
+    fields_.add("reason", reason_);
+}
 
 ErrorDetail& ErrorDetail::add(const std::string& key, const std::string& value) {
     fields_.add(key, value);
@@ -30,6 +38,5 @@ ErrorDetail& ErrorDetail::add(const std::string& key, long long value) {
     fields_.add(key, value);
     return *this;
 }
-
 
 }  // namespace allocator

@@ -8,11 +8,21 @@ std::string json_quote(const std::string& text) {
     std::string out = "\"";
     for (unsigned char c : text) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (c < 0x20) {
                     char buf[8];
@@ -32,7 +42,9 @@ JsonObject& JsonObject::add(const std::string& key, const std::string& value) {
     return *this;
 }
 
-JsonObject& JsonObject::add(const std::string& key, const Uuid& value) { return add(key, value.to_string()); }
+JsonObject& JsonObject::add(const std::string& key, const Uuid& value) {
+    return add(key, value.to_string());
+}
 
 JsonObject& JsonObject::add(const std::string& key, const std::optional<Uuid>& value) {
     if (value) return add(key, *value);

@@ -24,9 +24,8 @@ std::vector<LockTarget> lock_order(const std::vector<Uuid>& ids) {
     std::vector<LockTarget> targets;
     targets.reserve(ids.size());
     for (const Uuid& id : ids) targets.push_back({lock_key(id), id});
-    std::sort(targets.begin(), targets.end(), [](const LockTarget& a, const LockTarget& b) {
-        return a.key != b.key ? a.key < b.key : a.id < b.id;
-    });
+    std::sort(targets.begin(), targets.end(),
+              [](const LockTarget& a, const LockTarget& b) { return a.key != b.key ? a.key < b.key : a.id < b.id; });
     targets.erase(std::unique(targets.begin(), targets.end(),
                               [](const LockTarget& a, const LockTarget& b) { return a.key == b.key; }),
                   targets.end());

@@ -21,13 +21,12 @@ void check_table_array_size(long long elements, const char* argument) {
                          "Split the party across fewer tables, and pass each table id once.");
 }
 
-std::vector<Uuid> normalize_table_ids(const std::vector<std::optional<Uuid>>& raw,
-                                      const char* argument) {
+std::vector<Uuid> normalize_table_ids(const std::vector<std::optional<Uuid>>& raw, const char* argument) {
     const std::string name(argument);
     check_table_array_size(static_cast<long long>(raw.size()), argument);
     if (raw.empty()) {
-        throw AllocatorError(SqlState::InvalidParameter, name + " must not be empty",
-                             ErrorDetail("no_tables"), "Pass at least one table id.");
+        throw AllocatorError(SqlState::InvalidParameter, name + " must not be empty", ErrorDetail("no_tables"),
+                             "Pass at least one table id.");
     }
     std::vector<Uuid> ids;
     ids.reserve(raw.size());

@@ -43,10 +43,8 @@ std::string format_timestamp(Timestamp ts) {
     unsigned month = 0, day = 0;
     civil_from_days(days + kPostgresEpochDays, year, month, day);
     char buf[48];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                  static_cast<long long>(year), month, day,
-                  static_cast<long long>(second_of_day / 3600),
-                  static_cast<long long>(second_of_day / 60 % 60),
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(year), month, day,
+                  static_cast<long long>(second_of_day / 3600), static_cast<long long>(second_of_day / 60 % 60),
                   static_cast<long long>(second_of_day % 60));
     return buf;
 }
@@ -58,8 +56,7 @@ std::string Window::to_string() const {
 std::optional<Window> explicit_window(std::optional<Timestamp> start, std::optional<Timestamp> end) {
     if (!start && !end) return std::nullopt;
     if (!start || !end) {
-        throw AllocatorError(SqlState::InvalidParameter,
-                             "p_start_at and p_end_at must be given together",
+        throw AllocatorError(SqlState::InvalidParameter, "p_start_at and p_end_at must be given together",
                              ErrorDetail("window_incomplete"),
                              "Pass both ends of the window, or neither to use the booking's own.");
     }
@@ -70,12 +67,10 @@ std::optional<Window> explicit_window(std::optional<Timestamp> start, std::optio
                              "A table is seated for a bounded time; pass real start and end times.");
     }
     if (*start >= *end) {
-        throw AllocatorError(SqlState::InvalidParameter,
-                             "window start must be before its end",
-                             ErrorDetail("window_empty")
-                                 .add("start_at", format_timestamp(*start))
-                                 .add("end_at", format_timestamp(*end)),
-                             "Windows are half-open [start, end); pass a start earlier than the end.");
+        throw AllocatorError(
+            SqlState::InvalidParameter, "window start must be before its end",
+            ErrorDetail("window_empty").add("start_at", format_timestamp(*start)).add("end_at", format_timestamp(*end)),
+            "Windows are half-open [start, end); pass a start earlier than the end.");
     }
     if (*start < kEarliestWindowStart || *end > kLatestWindowEnd) {
         throw AllocatorError(SqlState::InvalidParameter,

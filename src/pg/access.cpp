@@ -18,9 +18,10 @@ namespace allocator::pg {
 namespace {
 
 // Whether role `role` has (or inherits) access other than staff (allocator_grant_access).
-#define SERVICE_ACCESS(role)                                                                      \
-    "exists (select from @extschema@.allocator_role_access a "                                    \
-    "        where a.access OPERATOR(pg_catalog.<>) 'staff' and pg_catalog.pg_has_role(" role ", " \
+#define SERVICE_ACCESS(role)                                                                  \
+    "exists (select from @extschema@.allocator_role_access a "                                \
+    "        where a.access OPERATOR(pg_catalog.<>) 'staff' and pg_catalog.pg_has_role(" role \
+    ", "                                                                                      \
     "              pg_catalog.to_regrole(pg_catalog.quote_ident(a.role_name)), 'USAGE'))"
 
 // What this file needs to know of a caller that is neither superuser nor owner: whether

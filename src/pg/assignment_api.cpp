@@ -29,7 +29,8 @@ Uuid new_random_uuid() {
     return id;
 }
 
-std::vector<AssignedRow> assign_locked(LockBudget& locks, const AllocationContext& context, const AssignRequest& request) {
+std::vector<AssignedRow> assign_locked(LockBudget& locks, const AllocationContext& context,
+                                       const AssignRequest& request) {
     const Booking& booking = *context.booking;
     const AssignmentPlan plan =
         plan_assignment(AssignmentInput{booking, request.tables, request.window, context.existing, context.tables,

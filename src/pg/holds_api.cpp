@@ -26,10 +26,10 @@ namespace allocator::pg {
 namespace {
 
 constexpr int kMaxSweepBatch = 10000;
-constexpr int kDefaultSweepBatch = 500;        // sweep_expired_holds' p_limit default (40_holds.sql)
-constexpr int kDefaultSweeperBatch = 1000;     // run_hold_sweeper's p_batch default (40_holds.sql)
-constexpr int kDefaultSweeperMax = 100000;     // run_hold_sweeper's p_max default (40_holds.sql)
-constexpr int kDefaultHoldTtlSeconds = 180;    // p_ttl's default, '3 minutes' (40_holds.sql)
+constexpr int kDefaultSweepBatch = 500;      // sweep_expired_holds' p_limit default (40_holds.sql)
+constexpr int kDefaultSweeperBatch = 1000;   // run_hold_sweeper's p_batch default (40_holds.sql)
+constexpr int kDefaultSweeperMax = 100000;   // run_hold_sweeper's p_max default (40_holds.sql)
+constexpr int kDefaultHoldTtlSeconds = 180;  // p_ttl's default, '3 minutes' (40_holds.sql)
 
 // now() + p_ttl exactly as the INSERT computes it (timestamptz + interval: calendar months
 // and days in the session's time zone), or nullopt when that is no timestamp (22008).
@@ -61,7 +61,8 @@ Datum hold_metadata_arg(FunctionCallInfo fcinfo, int n) {
     const bool is_object = pg_call([&] { return static_cast<bool>(JB_ROOT_IS_OBJECT(DatumGetJsonbP(metadata))); });
     if (!is_object) {
         throw AllocatorError(SqlState::InvalidParameter, "p_metadata must be a JSON object",
-                             ErrorDetail("metadata_not_object"), "Pass an object such as '{\"source\": \"staff-app\"}'.");
+                             ErrorDetail("metadata_not_object"),
+                             "Pass an object such as '{\"source\": \"staff-app\"}'.");
     }
     return metadata;
 }
@@ -92,7 +93,8 @@ Datum create_hold(FunctionCallInfo fcinfo) {
                                                     context.flags, require_adjacency_argument});
 
     locks.lock_tables(tables);
-    const std::vector<Uuid> expired = check_hold_conflicts(booking.id, window, load_occupants(tables, booking.id, window));
+    const std::vector<Uuid> expired =
+        check_hold_conflicts(booking.id, window, load_occupants(tables, booking.id, window));
     if (!expired.empty()) delete_expired_holds(expired, "create_table_hold");
     const Datum result =
         insert_hold(NewHold{booking, zone, tables, window, ttl, created_by, metadata}, fcinfo, result_context);
@@ -110,8 +112,7 @@ Datum confirm_hold(FunctionCallInfo fcinfo) {
     spi_connect(fcinfo);
     LockBudget locks;
     const BookingAccess access = lock_booking_of_caller(locks, booking_id);
-    const AllocationContext context =
-        load_allocation_context({booking_id, {}, request.idempotency_key, hold_id, true});
+    const AllocationContext context = load_allocation_context({booking_id, {}, request.idempotency_key, hold_id, true});
     const Booking& booking = access.confirm(context.booking, booking_id);
     check_booking_assignable(booking);
 
@@ -137,8 +138,8 @@ Datum confirm_hold(FunctionCallInfo fcinfo) {
         // Tables first, then the hold's row: it may have been released or swept while we
         // waited for the tables, or have expired meanwhile (the error undoes the delete).
         locks.lock_tables(hold->table_ids);
-        const std::optional<bool> was_live = delete_hold(
-            hold_id, "hold.confirmed", JsonObject().add("confirmed_by", request.assigned_by).to_json());
+        const std::optional<bool> was_live =
+            delete_hold(hold_id, "hold.confirmed", JsonObject().add("confirmed_by", request.assigned_by).to_json());
         if (!was_live) throw_hold_not_found(hold_id);
         HoldRecord deleted = *hold;
         deleted.live = *was_live;
@@ -211,8 +212,8 @@ Datum run_sweeper(FunctionCallInfo fcinfo) {
         throw AllocatorError(SqlState::InvalidParameter, "p_max must be at least 1", ErrorDetail("bad_limit"),
                              "Leave p_max at its default of " + std::to_string(kDefaultSweeperMax) + ".");
     }
-    const bool atomic = !(fcinfo->context && IsA(fcinfo->context, CallContext)) ||
-                        castNode(CallContext, fcinfo->context)->atomic;
+    const bool atomic =
+        !(fcinfo->context && IsA(fcinfo->context, CallContext)) || castNode(CallContext, fcinfo->context)->atomic;
     spi_connect(fcinfo, atomic ? SpiMode::Atomic : SpiMode::MayCommit);
     long long swept = 0;
     for (;;) {

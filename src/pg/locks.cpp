@@ -26,7 +26,9 @@ LockBudget::LockBudget()
     : started_at_(GetCurrentTimestamp()),
       budget_ms_(lock_budget_ms(allocator_lock_timeout_ms, statement_timer_left_ms(started_at_))) {}
 
-void LockBudget::lock_booking(const Uuid& booking_id) { acquire(kBookingLockSpace, booking_id, "booking"); }
+void LockBudget::lock_booking(const Uuid& booking_id) {
+    acquire(kBookingLockSpace, booking_id, "booking");
+}
 
 void LockBudget::lock_tables(const std::vector<Uuid>& table_ids) {
     for (const LockTarget& target : lock_order(table_ids)) acquire(kTableLockSpace, target.id, "table");
@@ -66,7 +68,8 @@ void LockBudget::acquire(int lock_space, const Uuid& id, const char* what) {
     if (timed_out) {
         const std::string subject = std::string(what) + " " + id.to_string();
         ErrorDetail detail("lock_timeout");
-        detail.add(std::string(what) + "_id", id).add("lock_timeout_ms", static_cast<long long>(allocator_lock_timeout_ms));
+        detail.add(std::string(what) + "_id", id)
+            .add("lock_timeout_ms", static_cast<long long>(allocator_lock_timeout_ms));
         const bool capped = budget_ms_ < allocator_lock_timeout_ms;
         if (capped) {
             detail.add("lock_budget_ms", budget_ms_);

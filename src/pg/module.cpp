@@ -10,12 +10,11 @@ PG_MODULE_MAGIC;
 void _PG_init(void);
 
 void _PG_init(void) {
-    DefineCustomIntVariable(
-        "allocator.lock_timeout",
-        "Longest time one allocator call waits for its booking and table locks.",
-        "When exceeded the call fails with SQLSTATE 55P03 and changes nothing.",
-        &allocator::pg::allocator_lock_timeout_ms, 2000, 1, 600000, PGC_USERSET, GUC_UNIT_MS, nullptr,
-        nullptr, nullptr);
+    DefineCustomIntVariable("allocator.lock_timeout",
+                            "Longest time one allocator call waits for its booking and table locks.",
+                            "When exceeded the call fails with SQLSTATE 55P03 and changes nothing.",
+                            &allocator::pg::allocator_lock_timeout_ms, 2000, 1, 600000, PGC_USERSET, GUC_UNIT_MS,
+                            nullptr, nullptr, nullptr);
     allocator::pg::telemetry_define_settings();
     MarkGUCPrefixReserved("allocator");
 

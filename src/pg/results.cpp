@@ -47,7 +47,8 @@ void return_assignment_rows(FunctionCallInfo fcinfo, const std::vector<AssignedR
     }
 }
 
-Datum composite_result(FunctionCallInfo fcinfo, std::initializer_list<Datum> values, std::initializer_list<bool> nulls) {
+Datum composite_result(FunctionCallInfo fcinfo, std::initializer_list<Datum> values,
+                       std::initializer_list<bool> nulls) {
     return pg_call([&] {
         TupleDesc desc;
         if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)

@@ -207,25 +207,32 @@ std::vector<std::optional<Uuid>> uuid_array_elements(ArrayType* array) {
     std::vector<std::optional<Uuid>> out;
     out.reserve(count);
     for (int i = 0; i < count; ++i) {
-        if (nulls[i]) out.emplace_back(std::nullopt);
-        else out.emplace_back(uuid_from_datum(elements[i]));
+        if (nulls[i])
+            out.emplace_back(std::nullopt);
+        else
+            out.emplace_back(uuid_from_datum(elements[i]));
     }
     return out;
 }
 
-Param Param::of(const Uuid& id) { return Param{datum_from_uuid(id), false}; }
+Param Param::of(const Uuid& id) {
+    return Param{datum_from_uuid(id), false};
+}
 
-Param Param::of(const std::optional<Uuid>& id) { return id ? of(*id) : null(); }
+Param Param::of(const std::optional<Uuid>& id) {
+    return id ? of(*id) : null();
+}
 
-Param Param::of(Timestamp ts) { return Param{TimestampTzGetDatum(ts), false}; }
+Param Param::of(Timestamp ts) {
+    return Param{TimestampTzGetDatum(ts), false};
+}
 
 Param Param::of(const std::vector<Uuid>& ids) {
     std::vector<Datum> datums;
     datums.reserve(ids.size());
     for (const Uuid& id : ids) datums.push_back(datum_from_uuid(id));
     ArrayType* array = pg_call([&] {
-        return construct_array(datums.data(), static_cast<int>(datums.size()), UUIDOID, UUID_LEN, false,
-                               TYPALIGN_CHAR);
+        return construct_array(datums.data(), static_cast<int>(datums.size()), UUIDOID, UUID_LEN, false, TYPALIGN_CHAR);
     });
     return Param{PointerGetDatum(array), false};
 }
@@ -235,11 +242,17 @@ Param Param::of(const std::string& value) {
     return Param{PointerGetDatum(t), false};
 }
 
-Param Param::of(const std::optional<std::string>& value) { return value ? of(*value) : null(); }
+Param Param::of(const std::optional<std::string>& value) {
+    return value ? of(*value) : null();
+}
 
-Param Param::of(bool flag) { return Param{BoolGetDatum(flag), false}; }
+Param Param::of(bool flag) {
+    return Param{BoolGetDatum(flag), false};
+}
 
-Param Param::of(int number) { return Param{Int32GetDatum(number), false}; }
+Param Param::of(int number) {
+    return Param{Int32GetDatum(number), false};
+}
 
 bool Row::is_null(int column) const {
     bool isnull = false;
@@ -254,24 +267,38 @@ Datum Row::datum(int column) const {
     return d;
 }
 
-Uuid Row::uuid(int column) const { return uuid_from_datum(datum(column)); }
+Uuid Row::uuid(int column) const {
+    return uuid_from_datum(datum(column));
+}
 
 std::optional<Uuid> Row::optional_uuid(int column) const {
     if (is_null(column)) return std::nullopt;
     return uuid(column);
 }
 
-Timestamp Row::timestamp(int column) const { return DatumGetTimestampTz(datum(column)); }
+Timestamp Row::timestamp(int column) const {
+    return DatumGetTimestampTz(datum(column));
+}
 
-int Row::integer(int column) const { return DatumGetInt32(datum(column)); }
+int Row::integer(int column) const {
+    return DatumGetInt32(datum(column));
+}
 
-long long Row::bigint(int column) const { return DatumGetInt64(datum(column)); }
+long long Row::bigint(int column) const {
+    return DatumGetInt64(datum(column));
+}
 
-bool Row::boolean(int column) const { return DatumGetBool(datum(column)); }
+bool Row::boolean(int column) const {
+    return DatumGetBool(datum(column));
+}
 
-std::string Row::text(int column) const { return text_of_datum(datum(column)); }
+std::string Row::text(int column) const {
+    return text_of_datum(datum(column));
+}
 
-std::vector<Uuid> Row::uuid_array(int column) const { return uuids_of_array_datum(datum(column)); }
+std::vector<Uuid> Row::uuid_array(int column) const {
+    return uuids_of_array_datum(datum(column));
+}
 
 std::string text_of_datum(Datum d) {
     // ::text: the type, not a member function named text.

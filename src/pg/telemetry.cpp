@@ -55,16 +55,16 @@ struct ConflictRecord {
 // where pending = (head - tail) + writing. All of it changes under `lock` only.
 struct TelemetryState {
     LWLock* lock;
-    Latch* worker_latch;    // null while no worker runs
-    Oid worker_database;    // the database the worker writes to; InvalidOid while none is connected
+    Latch* worker_latch;        // null while no worker runs
+    Oid worker_database;        // the database the worker writes to; InvalidOid while none is connected
     uint64 conflicts_recorded;  // conflicts and lock timeouts reported by any backend of any database
     uint64 events_written;      // written into observability_events by the worker
     uint64 insert_failures;     // of the worker's database, not written because writing failed
     uint64 dropped;             // not written because the ring was full (or the worker exited holding them)
     uint64 other_database;      // raised in a database the worker does not write to: not recorded
-    uint64 head;     // next slot to write
-    uint64 tail;     // next slot to read; head - tail records are in the ring
-    uint64 writing;  // taken from the ring by the worker, not written or failed yet
+    uint64 head;                // next slot to write
+    uint64 tail;                // next slot to read; head - tail records are in the ring
+    uint64 writing;             // taken from the ring by the worker, not written or failed yet
     RecentCount<kRecentSeconds> recent_failures;
     RecentCount<kRecentSeconds> recent_dropped;
     TimestampTz last_failure_at;
@@ -131,8 +131,8 @@ Oid extension_schema(Oid extension) {
     ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(extension));
     SysScanDesc scan = systable_beginscan(rel, ExtensionOidIndexId, true, nullptr, 1, &key);
     HeapTuple tuple = systable_getnext(scan);
-    const Oid schema = HeapTupleIsValid(tuple) ? reinterpret_cast<Form_pg_extension>(GETSTRUCT(tuple))->extnamespace
-                                               : InvalidOid;
+    const Oid schema =
+        HeapTupleIsValid(tuple) ? reinterpret_cast<Form_pg_extension>(GETSTRUCT(tuple))->extnamespace : InvalidOid;
     systable_endscan(scan);
     table_close(rel, AccessShareLock);
     return schema;
@@ -175,16 +175,19 @@ void insert_events(const char* schema, const ConflictRecord* records, int count)
     Oid types[7] = {TIMESTAMPTZOID, TEXTOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
     SPIPlanPtr plan = SPI_prepare(query, 7, types);
     if (plan == nullptr)
-        ereport(ERROR, (errmsg("allocator: could not prepare the telemetry insert: %s",
-                               SPI_result_code_string(SPI_result))));
+        ereport(ERROR,
+                (errmsg("allocator: could not prepare the telemetry insert: %s", SPI_result_code_string(SPI_result))));
     for (int i = 0; i < count; ++i) {
         const ConflictRecord& r = records[i];
-        Datum values[7] = {TimestampTzGetDatum(r.at), CStringGetTextDatum(r.function),
+        Datum values[7] = {TimestampTzGetDatum(r.at),
+                           CStringGetTextDatum(r.function),
                            r.has_booking ? UUIDPGetDatum(const_cast<pg_uuid_t*>(&r.booking)) : 0,
-                           CStringGetTextDatum(unpack_sql_state(r.sqlstate)), CStringGetTextDatum(r.message),
-                           CStringGetTextDatum(r.detail), CStringGetTextDatum(r.hint)};
-        char nulls[8] = {' ', ' ', r.has_booking ? ' ' : 'n', ' ', ' ', r.detail[0] ? ' ' : 'n',
-                         r.hint[0] ? ' ' : 'n', '\0'};
+                           CStringGetTextDatum(unpack_sql_state(r.sqlstate)),
+                           CStringGetTextDatum(r.message),
+                           CStringGetTextDatum(r.detail),
+                           CStringGetTextDatum(r.hint)};
+        char nulls[8] = {' ', ' ', r.has_booking ? ' ' : 'n', ' ', ' ', r.detail[0] ? ' ' : 'n', r.hint[0] ? ' ' : 'n',
+                         '\0'};
         if (SPI_execute_plan(plan, values, nulls, false, 0) < 0)
             ereport(ERROR, (errmsg("allocator: could not write conflict telemetry")));
     }
@@ -267,8 +270,10 @@ void drain_ring() {
         while (telemetry->tail < telemetry->head && count < kWriteBatch) {
             const ConflictRecord& r = telemetry->ring[telemetry->tail % kRingSize];
             // Queued before this worker said which database it serves.
-            if (r.database == MyDatabaseId) batch[count++] = r;
-            else ++telemetry->other_database;
+            if (r.database == MyDatabaseId)
+                batch[count++] = r;
+            else
+                ++telemetry->other_database;
             ++telemetry->tail;
         }
         telemetry->writing = count;
@@ -352,9 +357,10 @@ void telemetry_record_failure(const EntryPoint& entry, FunctionCallInfo fcinfo, 
     r.at = now;
     r.database = MyDatabaseId;
     r.sqlstate = sqlstate;
-    r.has_booking = entry.booking_argument >= 0 && entry.booking_argument < fcinfo->nargs &&
-                    !PG_ARGISNULL(entry.booking_argument);
-    if (r.has_booking) std::memcpy(&r.booking, DatumGetUUIDP(PG_GETARG_DATUM(entry.booking_argument)), sizeof r.booking);
+    r.has_booking =
+        entry.booking_argument >= 0 && entry.booking_argument < fcinfo->nargs && !PG_ARGISNULL(entry.booking_argument);
+    if (r.has_booking)
+        std::memcpy(&r.booking, DatumGetUUIDP(PG_GETARG_DATUM(entry.booking_argument)), sizeof r.booking);
     strlcpy(r.function, entry.function, sizeof r.function);
     strlcpy(r.message, message ? message : "", sizeof r.message);
     strlcpy(r.detail, detail ? detail : "", sizeof r.detail);

@@ -424,15 +424,13 @@ TEST(TablesToAdd, NewTableIsRefusedWhenAnyExistingTableHasAnotherWindow) {
     // Legacy rows with two windows: nothing can be added until they are made one.
     std::vector<ExistingAssignment> existing = existing_tables({1});
     existing.push_back(ExistingAssignment{table_id(3), hours(18, 20), std::nullopt});
-    const auto error =
-        error_from([&] { tables_to_add({table_id(1), table_id(2)}, existing, hours(19, 21)); });
+    const auto error = error_from([&] { tables_to_add({table_id(1), table_id(2)}, existing, hours(19, 21)); });
     ASSERT_TRUE(fails_with(error, SqlState::CheckViolation, "assigned_for_other_window"));
     EXPECT_TRUE(contains(error->detail().to_json(), json_field("table_id", table_id(3).to_string())));
 }
 
 TEST(TablesToAdd, NewTableForTheBookingsWindowIsAdded) {
-    EXPECT_EQ(tables_to_add({table_id(2)}, existing_tables({1, 3}), hours(19, 21)),
-              (std::vector<Uuid>{table_id(2)}));
+    EXPECT_EQ(tables_to_add({table_id(2)}, existing_tables({1, 3}), hours(19, 21)), (std::vector<Uuid>{table_id(2)}));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -63,15 +63,15 @@ TEST(CheckHoldExpiry, ADayAwayIsOutOfRangeReportingTheRealTtl) {
 TEST(CheckHoldExpiry, AlreadyExpiredIsOutOfRange) {
     EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kNow - kDay + 30 * 60 * kSecond); }),
                            SqlState::InvalidParameter, "ttl_out_of_range"));
-    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kNow); }), SqlState::InvalidParameter,
-                           "ttl_out_of_range"));
+    EXPECT_TRUE(
+        fails_with(error_from([] { check_hold_expiry(kNow, kNow); }), SqlState::InvalidParameter, "ttl_out_of_range"));
 }
 
 TEST(CheckHoldExpiry, JustOutsideTheBoundsIsOutOfRange) {
     EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kNow + 10 * kSecond - 1); }),
                            SqlState::InvalidParameter, "ttl_out_of_range"));
-    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kNow + kHour + 1); }),
-                           SqlState::InvalidParameter, "ttl_out_of_range"));
+    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kNow + kHour + 1); }), SqlState::InvalidParameter,
+                           "ttl_out_of_range"));
 }
 
 TEST(CheckHoldExpiry, NoTimestampIsOutOfRangeWithoutATtl) {
@@ -84,10 +84,10 @@ TEST(CheckHoldExpiry, NoTimestampIsOutOfRangeWithoutATtl) {
 }
 
 TEST(CheckHoldExpiry, InfiniteExpiryIsOutOfRange) {
-    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kPositiveInfinity); }),
-                           SqlState::InvalidParameter, "ttl_out_of_range"));
-    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kNegativeInfinity); }),
-                           SqlState::InvalidParameter, "ttl_out_of_range"));
+    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kPositiveInfinity); }), SqlState::InvalidParameter,
+                           "ttl_out_of_range"));
+    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kNegativeInfinity); }), SqlState::InvalidParameter,
+                           "ttl_out_of_range"));
 }
 
 TEST(CheckHoldExpiry, DifferenceThatOverflowsIsOutOfRange) {

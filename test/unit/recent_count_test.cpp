@@ -30,8 +30,8 @@ TEST(RecentCount, LivesInSharedMemory) {
 
 TEST(RecentCount, HasNoCap) {
     FiveMinutes c = empty_count();
-    for (int i = 0; i < 1000; ++i) c.add(kNow + i * 1000, 1);   // 1000 in one second
-    c.add(kNow + 2 * kSecond, 5000000000ULL);                   // beyond 32 bits
+    for (int i = 0; i < 1000; ++i) c.add(kNow + i * 1000, 1);  // 1000 in one second
+    c.add(kNow + 2 * kSecond, 5000000000ULL);                  // beyond 32 bits
     EXPECT_EQ(c.total(kNow + 3 * kSecond), 5000001000ULL);
 }
 
@@ -48,8 +48,8 @@ TEST(RecentCount, CountsEveryEventOfTheLastFiveMinutesExactly) {
     for (Timestamp at = kNow; at <= last; at += 700000)
         if (now - at <= 300 * kSecond) ++exact;
     const std::uint64_t counted = c.total(now);
-    EXPECT_GE(counted, exact);       // conservative: nothing of the window is lost
-    EXPECT_LE(counted, exact + 2);   // at most one extra second (here: at most 2 events)
+    EXPECT_GE(counted, exact);      // conservative: nothing of the window is lost
+    EXPECT_LE(counted, exact + 2);  // at most one extra second (here: at most 2 events)
 }
 
 TEST(RecentCount, AnEventCountsForFiveMinutesAndAtMostOneSecondMore) {
@@ -57,15 +57,15 @@ TEST(RecentCount, AnEventCountsForFiveMinutesAndAtMostOneSecondMore) {
     c.add(kNow, 7);
     EXPECT_EQ(c.total(kNow), 7u);
     EXPECT_EQ(c.total(kNow + 300 * kSecond), 7u);
-    EXPECT_EQ(c.total(kNow + 301 * kSecond - 250001), 7u);   // last microsecond of its second + 300 s
-    EXPECT_EQ(c.total(kNow + 301 * kSecond - 250000), 0u);   // 301 s after its second began
+    EXPECT_EQ(c.total(kNow + 301 * kSecond - 250001), 7u);  // last microsecond of its second + 300 s
+    EXPECT_EQ(c.total(kNow + 301 * kSecond - 250000), 0u);  // 301 s after its second began
     EXPECT_EQ(c.total(kNow + 3600 * kSecond), 0u);
 }
 
 TEST(RecentCount, ABucketReusedAfterTheWindowStartsAgain) {
     FiveMinutes c = empty_count();
     c.add(kNow, 3);
-    c.add(kNow + 301 * kSecond, 2);   // same bucket, one window later
+    c.add(kNow + 301 * kSecond, 2);  // same bucket, one window later
     EXPECT_EQ(c.total(kNow + 301 * kSecond), 2u);
     c.add(kNow + 301 * kSecond, 1);
     EXPECT_EQ(c.total(kNow + 302 * kSecond), 3u);
@@ -75,12 +75,12 @@ TEST(RecentCount, BurstsInManySecondsAddUp) {
     FiveMinutes c = empty_count();
     for (int s = 0; s < 300; ++s) c.add(kNow + s * kSecond, 100);
     EXPECT_EQ(c.total(kNow + 299 * kSecond), 30000u);
-    EXPECT_EQ(c.total(kNow + 350 * kSecond), 100u * 250);   // seconds 50..299 remain
+    EXPECT_EQ(c.total(kNow + 350 * kSecond), 100u * 250);  // seconds 50..299 remain
 }
 
 TEST(RecentCount, TimesBefore2000) {
     FiveMinutes c = empty_count();
-    c.add(-1, 1);   // 1999-12-31 23:59:59.999999
+    c.add(-1, 1);  // 1999-12-31 23:59:59.999999
     c.add(0, 1);
     EXPECT_EQ(FiveMinutes::second_of(-1), -1);
     EXPECT_EQ(c.total(0), 2u);

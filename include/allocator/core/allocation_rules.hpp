@@ -16,8 +16,8 @@ void check_booking_assignable(const Booking& booking);
 
 // A ledger row for (booking, key) exists: true means replay the stored result; a different
 // table set or window throws 22023 with reason idempotency_mismatch.
-void check_idempotent_replay(const LedgerEntry& stored, const std::vector<Uuid>& tables,
-                             const Window& window, const std::string& key);
+void check_idempotent_replay(const LedgerEntry& stored, const std::vector<Uuid>& tables, const Window& window,
+                             const std::string& key);
 
 // One of the booking's current assignments.
 struct ExistingAssignment {
@@ -28,10 +28,10 @@ struct ExistingAssignment {
 
 struct TableSetCheck {
     const Booking& booking;
-    const std::vector<Uuid>& requested;                 // sorted, distinct
-    const std::vector<ExistingAssignment>& existing;    // the booking's assignments
-    const std::vector<TableInfo>& tables;               // rows for requested ∪ existing tables
-    const std::vector<AdjacencyEdge>& edges;            // edges among those tables
+    const std::vector<Uuid>& requested;               // sorted, distinct
+    const std::vector<ExistingAssignment>& existing;  // the booking's assignments
+    const std::vector<TableInfo>& tables;             // rows for requested ∪ existing tables
+    const std::vector<AdjacencyEdge>& edges;          // edges among those tables
     const Flags& flags;
     bool require_adjacency_argument = false;
 };
@@ -43,21 +43,19 @@ Uuid check_table_set(const TableSetCheck& input);
 
 // True when every requested table is already the booking's for exactly this window: the
 // call succeeds and writes nothing.
-bool already_assigned(const std::vector<Uuid>& requested,
-                      const std::vector<ExistingAssignment>& existing, const Window& window);
+bool already_assigned(const std::vector<Uuid>& requested, const std::vector<ExistingAssignment>& existing,
+                      const Window& window);
 
 // Requested tables the booking does not have yet. Throws 23514 assigned_for_other_window when
 // the booking already has one of them for a different window (a booking holds a table once),
 // or when there are tables to add and the booking already has any table for a different
 // window (all tables of a booking share one window, the window of its merge group).
-std::vector<Uuid> tables_to_add(const std::vector<Uuid>& requested,
-                                const std::vector<ExistingAssignment>& existing,
+std::vector<Uuid> tables_to_add(const std::vector<Uuid>& requested, const std::vector<ExistingAssignment>& existing,
                                 const Window& window);
 
 // Conflicts for an assignment: another booking's overlapping assignment, or another
 // booking's overlapping live hold (expired holds never block). Throws 23P01.
-void check_assignment_conflicts(const Booking& booking, const Window& window,
-                                const std::vector<Occupant>& occupants);
+void check_assignment_conflicts(const Booking& booking, const Window& window, const std::vector<Occupant>& occupants);
 
 // Conflicts for a new hold: as for an assignment, and any overlapping live hold, the
 // booking's own included. Returns the expired holds in the way, which the caller deletes

@@ -17,11 +17,11 @@
 namespace allocator {
 
 enum class SqlState {
-    InvalidParameter,    // 22023 bad argument, idempotency_mismatch
-    NotFound,            // P0002 booking / table / hold missing, hold expired
-    CheckViolation,      // 23514 business rule refused
-    ExclusionViolation,  // 23P01 overlap with another booking or a live hold
-    LockNotAvailable,    // 55P03 allocator lock not obtained in time
+    InvalidParameter,       // 22023 bad argument, idempotency_mismatch
+    NotFound,               // P0002 booking / table / hold missing, hold expired
+    CheckViolation,         // 23514 business rule refused
+    ExclusionViolation,     // 23P01 overlap with another booking or a live hold
+    LockNotAvailable,       // 55P03 allocator lock not obtained in time
     InsufficientPrivilege,  // 42501 not staff of the restaurant, or no signed-in user
 };
 
@@ -46,10 +46,7 @@ private:
 class AllocatorError : public std::runtime_error {
 public:
     AllocatorError(SqlState state, std::string message, ErrorDetail detail, std::string hint)
-        : std::runtime_error(message),
-          state_(state),
-          detail_(std::move(detail)),
-          hint_(std::move(hint)) {}
+        : std::runtime_error(message), state_(state), detail_(std::move(detail)), hint_(std::move(hint)) {}
 
     SqlState state() const { return state_; }
     const ErrorDetail& detail() const { return detail_; }

@@ -30,7 +30,7 @@ struct HoldRecord {
     Uuid zone_id;
     std::vector<Uuid> table_ids;  // sorted
     Window window;
-    bool live = false;            // expires_at > now()
+    bool live = false;  // expires_at > now()
 };
 
 [[noreturn]] void throw_hold_not_found(const Uuid& hold_id);

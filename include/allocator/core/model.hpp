@@ -46,7 +46,7 @@ struct Occupant {
     std::optional<Uuid> booking_id;  // holds may have no booking
     std::optional<Uuid> hold_id;     // set for holds
     Window window;
-    bool live = true;                // holds: expires_at > now(); assignments: always
+    bool live = true;  // holds: expires_at > now(); assignments: always
 };
 
 struct AdjacencyEdge {

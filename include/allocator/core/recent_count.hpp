@@ -17,15 +17,13 @@ struct RecentCount {
     static constexpr int kBuckets = WindowSeconds + 1;
     static constexpr Timestamp kMicros = 1000000;  // per second
 
-    std::int64_t second[kBuckets];   // the second (Timestamp / kMicros) bucket i counts
+    std::int64_t second[kBuckets];  // the second (Timestamp / kMicros) bucket i counts
     std::uint64_t count[kBuckets];
 
     static constexpr std::int64_t second_of(Timestamp at) {
         return at / kMicros - (at % kMicros < 0 ? 1 : 0);  // floor, also before 2000
     }
-    static constexpr int bucket_of(std::int64_t s) {
-        return static_cast<int>(((s % kBuckets) + kBuckets) % kBuckets);
-    }
+    static constexpr int bucket_of(std::int64_t s) { return static_cast<int>(((s % kBuckets) + kBuckets) % kBuckets); }
 
     void add(Timestamp at, std::uint64_t n) {
         const std::int64_t s = second_of(at);

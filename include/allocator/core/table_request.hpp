@@ -20,7 +20,8 @@ constexpr std::size_t kMaxTableArrayElements = 4 * kMaxTablesPerRequest;
 void check_table_array_size(long long elements, const char* argument = "p_table_ids");
 
 // Sorted, deduplicated table ids. Throws 22023 for an empty list, a NULL element, more than
-// kMaxTableArrayElements elements or more than kMaxTablesPerRequest distinct tables. `argument` names the parameter in messages.
+// kMaxTableArrayElements elements or more than kMaxTablesPerRequest distinct tables. `argument` names the parameter in
+// messages.
 std::vector<Uuid> normalize_table_ids(const std::vector<std::optional<Uuid>>& raw,
                                       const char* argument = "p_table_ids");
 

@@ -20,9 +20,7 @@ struct Window {
     Timestamp end = 0;
 
     bool overlaps(const Window& other) const { return start < other.end && other.start < end; }
-    friend bool operator==(const Window& a, const Window& b) {
-        return a.start == b.start && a.end == b.end;
-    }
+    friend bool operator==(const Window& a, const Window& b) { return a.start == b.start && a.end == b.end; }
     friend bool operator!=(const Window& a, const Window& b) { return !(a == b); }
 
     // "[2026-11-29T19:00:00Z, 2026-11-29T21:00:00Z)" for messages and JSON details.
@@ -36,9 +34,9 @@ std::string format_timestamp(Timestamp ts);
 // it lies within [2000-01-01, 2100-01-01) UTC and lasts at most 24 hours. Timestamps far
 // outside that range would block a table for millennia, and a seating longer than a day is
 // a mistake, not a booking.
-constexpr Timestamp kEarliestWindowStart = 0;                                 // 2000-01-01T00:00:00Z
-constexpr Timestamp kLatestWindowEnd = 36525LL * 86400 * 1000000;             // 2100-01-01T00:00:00Z
-constexpr std::int64_t kMaxWindowMicros = 24LL * 3600 * 1000000;              // 24 hours
+constexpr Timestamp kEarliestWindowStart = 0;                      // 2000-01-01T00:00:00Z
+constexpr Timestamp kLatestWindowEnd = 36525LL * 86400 * 1000000;  // 2100-01-01T00:00:00Z
+constexpr std::int64_t kMaxWindowMicros = 24LL * 3600 * 1000000;   // 24 hours
 
 // Argument check for an optional explicit window: both ends or neither, both finite,
 // start < end (window_empty), within [kEarliestWindowStart, kLatestWindowEnd]

@@ -95,11 +95,11 @@ Datum sql_entry(FunctionCallInfo fcinfo, const EntryPoint& entry, Body&& body) {
 // Defines the C symbol PostgreSQL calls for SQL function `name`, running `body` (a function
 // taking FunctionCallInfo and returning Datum) under sql_entry. `booking_argument` is the
 // index of the booking uuid argument for conflict telemetry, -1 if none.
-#define ALLOCATOR_SQL_FUNCTION(name, booking_argument, body)                       \
-    extern "C" {                                                                   \
-    PG_FUNCTION_INFO_V1(name);                                                     \
-    Datum name(PG_FUNCTION_ARGS) {                                                 \
-        static const allocator::pg::EntryPoint entry{#name, booking_argument};     \
-        return allocator::pg::sql_entry(fcinfo, entry, body);                      \
-    }                                                                              \
+#define ALLOCATOR_SQL_FUNCTION(name, booking_argument, body)                   \
+    extern "C" {                                                               \
+    PG_FUNCTION_INFO_V1(name);                                                 \
+    Datum name(PG_FUNCTION_ARGS) {                                             \
+        static const allocator::pg::EntryPoint entry{#name, booking_argument}; \
+        return allocator::pg::sql_entry(fcinfo, entry, body);                  \
+    }                                                                          \
     }

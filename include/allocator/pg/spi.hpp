@@ -111,7 +111,6 @@ void spi_finish();
 // The extension's schema, as spi_connect() found it.
 Oid extension_schema();
 
-
 // Conversions used outside SPI too (function arguments and results).
 Uuid uuid_from_datum(Datum d);
 Datum datum_from_uuid(const Uuid& id);

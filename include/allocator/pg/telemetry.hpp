@@ -14,8 +14,8 @@ namespace allocator::pg {
 
 // Describes a SQL entry point for error telemetry.
 struct EntryPoint {
-    const char* function;      // SQL name, e.g. "assign_tables_atomic_v2"
-    int booking_argument;      // index of its booking uuid argument, -1 if none
+    const char* function;  // SQL name, e.g. "assign_tables_atomic_v2"
+    int booking_argument;  // index of its booking uuid argument, -1 if none
 };
 
 // Called from _PG_init while shared_preload_libraries is processed.
@@ -24,7 +24,7 @@ void telemetry_define_settings();
 
 // Copies one failed call into the ring, if telemetry is active and the error is a
 // conflict or a lock timeout. Never throws; may not allocate.
-void telemetry_record_failure(const EntryPoint& entry, FunctionCallInfo fcinfo, int sqlstate,
-                              const char* message, const char* detail, const char* hint);
+void telemetry_record_failure(const EntryPoint& entry, FunctionCallInfo fcinfo, int sqlstate, const char* message,
+                              const char* detail, const char* hint);
 
 }  // namespace allocator::pg

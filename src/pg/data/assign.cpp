@@ -27,15 +27,15 @@ void read_booking(const ReadSnapshot& snapshot, const Uuid& booking_id, Allocati
     TableRead bookings(snapshot, "bookings", "bookings_pkey",
                        {"id", "restaurant_id", "assigned_zone_id", "start_at", "end_at", "party_size", "status"});
     bookings.each({IndexKey::uuid(booking_id)}, [&] {
-        out.booking = Booking{bookings.uuid(kId),          bookings.uuid(kRestaurant),
-                              bookings.integer(kPartySize), Window{bookings.timestamp(kStart), bookings.timestamp(kEnd)},
-                              bookings.text(kStatus),       bookings.optional_uuid(kZone)};
+        out.booking =
+            Booking{bookings.uuid(kId),           bookings.uuid(kRestaurant),
+                    bookings.integer(kPartySize), Window{bookings.timestamp(kStart), bookings.timestamp(kEnd)},
+                    bookings.text(kStatus),       bookings.optional_uuid(kZone)};
     });
     bookings.close();
 }
 
-void read_ledger(const ReadSnapshot& snapshot, const Uuid& booking_id, const std::string& key,
-                 AllocationContext& out) {
+void read_ledger(const ReadSnapshot& snapshot, const Uuid& booking_id, const std::string& key, AllocationContext& out) {
     enum { kTables, kStart, kEnd, kHold };
     TableRead ledger(snapshot, "booking_assignment_idempotency", "booking_assignment_idempotency_pkey",
                      {"table_ids", "start_at", "end_at", "hold_id"});
@@ -144,8 +144,8 @@ void read_edges(const ReadSnapshot& snapshot, const std::vector<Uuid>& final, Al
 // $5), $10 requested tables, $11 confirmed hold, $12 zone to pin (null: pinned already).
 // Every variant takes all twelve, used or not.
 constexpr std::initializer_list<Oid> kWriteParameters = {UUIDOID, UUIDARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-                                                         UUIDOID, TEXTOID, UUIDOID, UUIDOID,
-                                                         BOOLOID, UUIDARRAYOID, UUIDOID, UUIDOID};
+                                                         UUIDOID, TEXTOID,      UUIDOID,        UUIDOID,
+                                                         BOOLOID, UUIDARRAYOID, UUIDOID,        UUIDOID};
 
 constexpr const char* kAdoptPart = R"sql(
 adopted as (
@@ -227,14 +227,13 @@ AllocationContext load_allocation_context(const AllocationContextRequest& reques
 
 void write_assignment(const AssignmentWrite& w) {
     const std::optional<Uuid> zone_to_pin = w.plan.pin_zone ? std::optional<Uuid>(w.plan.zone) : std::nullopt;
-    const Statement& write = !w.plan.merge_group         ? kWriteSingle
+    const Statement& write = !w.plan.merge_group             ? kWriteSingle
                              : w.plan.adopt_into_merge_group ? kWriteMergeAdopting
                                                              : kWriteMerge;
-    write.execute({Param::of(w.booking.id), Param::of(w.plan.added), Param::of(w.window.start),
-                   Param::of(w.window.end), Param::of(w.plan.merge_group), Param::of(w.idempotency_key),
-                   Param::of(w.assigned_by), Param::of(w.booking.restaurant_id),
-                   Param::of(w.plan.adopt_into_merge_group), Param::of(w.requested), Param::of(w.confirmed_hold_id),
-                   Param::of(zone_to_pin)});
+    write.execute({Param::of(w.booking.id), Param::of(w.plan.added), Param::of(w.window.start), Param::of(w.window.end),
+                   Param::of(w.plan.merge_group), Param::of(w.idempotency_key), Param::of(w.assigned_by),
+                   Param::of(w.booking.restaurant_id), Param::of(w.plan.adopt_into_merge_group), Param::of(w.requested),
+                   Param::of(w.confirmed_hold_id), Param::of(zone_to_pin)});
 }
 
 void throw_booking_not_found(const Uuid& booking_id) {
