@@ -30,7 +30,7 @@ INCLUDEDIR_SERVER := $(shell $(PG_CONFIG) --includedir-server)
 
 # Our code is warning-free C++17; PostgreSQL's headers are not, so they come in as system
 # headers (-isystem wins over the -I that PGXS adds for the same directory).
-PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Iinclude -isystem $(INCLUDEDIR_SERVER)
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Iinclude -isystem $(INCLUDEDIR_SERVER) -DALLOCATOR_VERSION=\"$(EXTVERSION)\"
 SHLIB_LINK = -lstdc++
 
 # Debian's PGXS would also compile LLVM bitcode with clang as C++14, which cannot build

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "allocator/pg/guard.hpp"
+#include "allocator/pg/version_check.hpp"
 
 namespace allocator::pg {
 
@@ -81,6 +82,7 @@ void spi_connect(FunctionCallInfo fcinfo, SpiMode mode) {
         if (SPI_connect_ext(mode == SpiMode::MayCommit ? SPI_OPT_NONATOMIC : 0) != SPI_OK_CONNECT)
             elog(ERROR, "allocator: SPI_connect failed");
     });
+    check_sql_version();
 }
 
 Oid extension_schema() {
