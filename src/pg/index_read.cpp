@@ -146,39 +146,10 @@ bool TableRead::is_null(int column) const {
     return slot_->tts_isnull[columns_.at(column) - 1];
 }
 
-Datum TableRead::value(int column) const {
+Datum TableRead::datum(int column) const {
     if (is_null(column))
         throw std::logic_error(std::string("unexpected NULL in ") + table_name_ + " column " + std::to_string(column));
     return slot_->tts_values[columns_.at(column) - 1];
-}
-
-Uuid TableRead::uuid(int column) const {
-    return uuid_from_datum(value(column));
-}
-
-std::optional<Uuid> TableRead::optional_uuid(int column) const {
-    if (is_null(column)) return std::nullopt;
-    return uuid(column);
-}
-
-Timestamp TableRead::timestamp(int column) const {
-    return DatumGetTimestampTz(value(column));
-}
-
-int TableRead::integer(int column) const {
-    return DatumGetInt32(value(column));
-}
-
-bool TableRead::boolean(int column) const {
-    return DatumGetBool(value(column));
-}
-
-std::string TableRead::text(int column) const {
-    return text_of_datum(value(column));
-}
-
-std::vector<Uuid> TableRead::uuid_array(int column) const {
-    return uuids_of_array_datum(value(column));
 }
 
 }  // namespace allocator::pg

@@ -269,39 +269,6 @@ Datum Row::datum(int column) const {
     return d;
 }
 
-Uuid Row::uuid(int column) const {
-    return uuid_from_datum(datum(column));
-}
-
-std::optional<Uuid> Row::optional_uuid(int column) const {
-    if (is_null(column)) return std::nullopt;
-    return uuid(column);
-}
-
-Timestamp Row::timestamp(int column) const {
-    return DatumGetTimestampTz(datum(column));
-}
-
-int Row::integer(int column) const {
-    return DatumGetInt32(datum(column));
-}
-
-long long Row::bigint(int column) const {
-    return DatumGetInt64(datum(column));
-}
-
-bool Row::boolean(int column) const {
-    return DatumGetBool(datum(column));
-}
-
-std::string Row::text(int column) const {
-    return text_of_datum(datum(column));
-}
-
-std::vector<Uuid> Row::uuid_array(int column) const {
-    return uuids_of_array_datum(datum(column));
-}
-
 std::string text_of_datum(Datum d) {
     // ::text: the type, not a member function named text.
     char* c = pg_call([&] { return text_to_cstring(reinterpret_cast<::text*>(DatumGetPointer(d))); });

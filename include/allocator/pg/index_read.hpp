@@ -22,6 +22,7 @@
 #include "allocator/core/time_window.hpp"
 #include "allocator/core/uuid.hpp"
 #include "allocator/pg/postgres.hpp"
+#include "allocator/pg/spi.hpp"
 
 namespace allocator::pg {
 
@@ -54,7 +55,7 @@ struct IndexKey {
 // One of the extension's tables opened for reading `columns` (by name), through one of its
 // indexes or, without one, whole. A GiST index may return rows its keys do not match (a
 // lossy probe): callers check what they read.
-class TableRead {
+class TableRead : public TypedColumns<TableRead> {
 public:
     TableRead(const ReadSnapshot& snapshot, const char* table, const char* index,
               std::initializer_list<const char*> columns);
@@ -70,20 +71,13 @@ public:
     }
     void close();
 
-    // The current row's values, by position in `columns`.
+    // The current row's values, by position in `columns` (and TypedColumns' typed reads).
     bool is_null(int column) const;
-    Uuid uuid(int column) const;
-    std::optional<Uuid> optional_uuid(int column) const;
-    Timestamp timestamp(int column) const;
-    int integer(int column) const;
-    bool boolean(int column) const;
-    std::string text(int column) const;
-    std::vector<Uuid> uuid_array(int column) const;
+    Datum datum(int column) const;
 
 private:
     void begin(std::initializer_list<IndexKey> keys);
     bool next();
-    Datum value(int column) const;
 
     const char* table_name_;
     Snapshot snapshot_;

@@ -68,19 +68,42 @@ struct Param {
     static Param of_datum(Datum value) { return Param{value, false}; }
 };
 
+// Conversions used outside SPI too (function arguments and results).
+Uuid uuid_from_datum(Datum d);
+Datum datum_from_uuid(const Uuid& id);
+// Elements of a uuid[] argument, NULL elements kept as nullopt.
+std::vector<std::optional<Uuid>> uuid_array_elements(ArrayType* array);
+// A text Datum's string, and a uuid[] Datum's non-NULL elements (both detoasted as needed).
+std::string text_of_datum(Datum d);
+std::vector<Uuid> uuids_of_array_datum(Datum d);
+
+// Typed reads of a row's columns, for every kind of row the extension reads: Derived gives
+// is_null(column) and datum(column), which throws on NULL (Row: a statement's result;
+// TableRead: a direct index read).
+template <typename Derived>
+class TypedColumns {
+public:
+    Uuid uuid(int column) const { return uuid_from_datum(self().datum(column)); }
+    std::optional<Uuid> optional_uuid(int column) const {
+        if (self().is_null(column)) return std::nullopt;
+        return uuid(column);
+    }
+    Timestamp timestamp(int column) const { return DatumGetTimestampTz(self().datum(column)); }
+    int integer(int column) const { return DatumGetInt32(self().datum(column)); }
+    long long bigint(int column) const { return DatumGetInt64(self().datum(column)); }
+    bool boolean(int column) const { return DatumGetBool(self().datum(column)); }
+    std::string text(int column) const { return text_of_datum(self().datum(column)); }
+    std::vector<Uuid> uuid_array(int column) const { return uuids_of_array_datum(self().datum(column)); }
+
+private:
+    const Derived& self() const { return static_cast<const Derived&>(*this); }
+};
+
 // A row of the last executed statement.
-class Row {
+class Row : public TypedColumns<Row> {
 public:
     Row(SPITupleTable* table, uint64 index) : table_(table), index_(index) {}
     bool is_null(int column) const;
-    Uuid uuid(int column) const;
-    std::optional<Uuid> optional_uuid(int column) const;
-    Timestamp timestamp(int column) const;
-    int integer(int column) const;
-    long long bigint(int column) const;
-    bool boolean(int column) const;
-    std::string text(int column) const;
-    std::vector<Uuid> uuid_array(int column) const;
     Datum datum(int column) const;
 
 private:
@@ -110,14 +133,5 @@ void spi_connect(FunctionCallInfo fcinfo, SpiMode mode = SpiMode::Atomic);
 void spi_finish();
 // The extension's schema, as spi_connect() found it.
 Oid extension_schema();
-
-// Conversions used outside SPI too (function arguments and results).
-Uuid uuid_from_datum(Datum d);
-Datum datum_from_uuid(const Uuid& id);
-// Elements of a uuid[] argument, NULL elements kept as nullopt.
-std::vector<std::optional<Uuid>> uuid_array_elements(ArrayType* array);
-// A text Datum's string, and a uuid[] Datum's non-NULL elements (both detoasted as needed).
-std::string text_of_datum(Datum d);
-std::vector<Uuid> uuids_of_array_datum(Datum d);
 
 }  // namespace allocator::pg
