@@ -20,9 +20,20 @@ INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 UPGRADES = 0.1.0--$(EXTVERSION)
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql $(foreach u,$(UPGRADES),sql/$(EXTENSION)--$(u).sql)
 
-# pg_regress suites in sql/ (install scripts, named allocator--*.sql, are not tests).
+# Tests, the PGXS way: after `make install` and `make install-test-helpers`,
+#   make installcheck                          every regression suite and isolation spec
+#   make installcheck REGRESS=holds_confirm ISOLATION=    one suite (or ISOLATION=x REGRESS=)
+# run as a user that may run initdb (not root): each tool starts its own temporary instance
+# with test/regress.conf (pg_cron preloaded, the test helpers' schema on the search_path).
+# Every suite and spec loads what it needs itself (test/helpers/setup.sql, or the specs'
+# --load-extension list), so any of them runs alone and in any order.
+# Regression suites: sql/*.sql against expected/*.out (allocator--*.sql are install scripts).
 REGRESS = $(filter-out $(EXTENSION)--%,$(basename $(notdir $(sort $(wildcard sql/*.sql)))))
-REGRESS_OPTS = --load-extension=btree_gist
+REGRESS_OPTS = --temp-instance=tmp_check --temp-config=test/regress.conf
+# Isolation specs: test/isolation/specs/*.spec against test/isolation/expected/*.out.
+ISOLATION = $(basename $(notdir $(sort $(wildcard test/isolation/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=test/isolation --temp-instance=tmp_check_iso --temp-config=test/regress.conf \
+	--load-extension=btree_gist --load-extension=$(EXTENSION) --load-extension=allocator_test
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -47,3 +58,14 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 
 sql/$(EXTENSION)--%--$(EXTVERSION).sql: sql/upgrade/%--$(EXTVERSION).sql sql/upgrade/record_privileges.sql $(INSTALL_PARTS) scripts/assemble-update.sh
 	sh scripts/assemble-update.sh sql/install $< > $@
+
+# The test-only extension that holds the suites' fixture and helpers (test/helpers/).
+.PHONY: install-test-helpers list-regress list-isolation
+install-test-helpers:
+	$(MAKE) -C test/helpers install
+
+# The suites installcheck would run, one per line (the test scripts count results against it).
+list-regress:
+	@printf '%s\n' $(REGRESS)
+list-isolation:
+	@printf '%s\n' $(ISOLATION)

@@ -22,7 +22,8 @@ as_root() {
 make_workdir() {
     local dir
     dir=$(mktemp -d /tmp/allocator-"$1".XXXXXX)
-    cp -r "$ROOT/sql" "$ROOT/expected" "$ROOT/test" "$dir/"
+    cp -r "$ROOT/Makefile" "$ROOT/allocator.control" "$ROOT/sql" "$ROOT/expected" "$ROOT/test" \
+        "$ROOT/src" "$ROOT/include" "$dir/"
     [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$dir"
     echo "$dir"
 }
@@ -31,13 +32,22 @@ pgxs_test_dir() {
     echo "$(dirname "$(pg_config --pgxs)")/../../src/test"
 }
 
-# Counts "test NAME ... ok|FAILED" lines of pg_regress / pg_isolation_regress output
-# (pg_regress's own summary is not what CI reads) and prints "PASSED FAILED".
-count_regress_results() {
-    local passed failed
-    passed=$(grep -cE '^(test| )\s*\S+\s+\.\.\. (ok|ignored)' "$1" || true)
-    failed=$(grep -cE '^(test| )\s*\S+\s+\.\.\. FAILED' "$1" || true)
-    echo "$passed $failed"
+# count_installcheck_results OUTPUTDIR STATUS TEST...: prints "PASSED FAILED" for a
+# pg_regress / pg_isolation_regress run of the named TESTs that ended with STATUS. A test
+# failed when OUTPUTDIR/regression.diffs holds a diff of its results file; that file's
+# "diff ... results/NAME.out" headers are the same in every PostgreSQL major version,
+# whereas the tools' progress lines are not (15 prints "test x ... ok", 16 prints TAP).
+# A run that failed without any diff (the instance did not start, say) counts as a failure.
+count_installcheck_results() {
+    local outputdir=$1 status=$2 failed
+    shift 2
+    failed=0
+    if [ -f "$outputdir/regression.diffs" ]; then
+        failed=$(sed -n 's|^diff .*/results/\([^/ ]*\)\.out$|\1|p' "$outputdir/regression.diffs" | sort -u | wc -l)
+    fi
+    if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+    [ "$failed" -gt $# ] && failed=$#
+    echo "$(($# - failed)) $failed"
 }
 
 # start_cluster DATADIR PORT [EXTRA_CONF_LINES...]
@@ -153,33 +163,32 @@ count_node_tap_results() {
     echo "$passed $failed"
 }
 
-# run_regress_tool WORKDIR TOOL OUTPUTDIR ARGS...
-# Runs pg_regress or pg_isolation_regress (TOOL, under $(pgxs_test_dir)) as postgres on a
-# temporary instance in WORKDIR/tmp_check with test/regress.conf, prints its log and, on
-# failure, the start of its diffs, then "PASSED FAILED" counted from its "test ... ok"
-# lines (a run that fails before any test counts as a failure). The work dir is removed
-# when everything passed and kept (with results, diffs, server log) otherwise.
-run_regress_tool() {
-    local work=$1 tool=$2 outputdir=$3 status passed failed
-    shift 3
-    local log="$work/$(basename "$tool").log"
-    # The tool stops the server it started, also when a test fails; this covers the
-    # runner itself being interrupted or killed mid-run.
-    trap "stop_cluster '$work/tmp_check/data'" EXIT
-    cd "$work"
+# run_installcheck regress|isolation [TEST...]: `make installcheck` of the regression suites
+# or the isolation specs (all of them, or the named ones), as postgres, in a copy of the
+# tree (make_workdir), each tool on its own temporary instance (see the Makefile). Prints
+# the tool's output and, on failure, the start of its diffs, then "PASSED FAILED". The work
+# dir is removed when everything passed and kept (results, diffs, server log) otherwise.
+run_installcheck() {
+    local kind=$1 work outputdir status passed failed tests
+    shift
+    work=$(make_workdir "$kind")
+    if [ $# -gt 0 ]; then tests=("$@"); else mapfile -t tests < <(make -s -C "$work" "list-$kind"); fi
+    local only=(REGRESS="${tests[*]}" ISOLATION=)
+    outputdir="$work"
+    if [ "$kind" = isolation ]; then only=(REGRESS= ISOLATION="${tests[*]}"); outputdir="$work/output_iso"; fi
+    # The tools stop the servers they started, also when a test fails; this covers the run
+    # itself being interrupted or killed.
+    trap "stop_cluster '$work/tmp_check/data'; stop_cluster '$work/tmp_check_iso/data'" EXIT
     set +e
-    as_postgres "$(pgxs_test_dir)/$tool" \
-        --temp-instance="$work/tmp_check" --temp-config="$work/test/regress.conf" \
-        --bindir="$PG_BINDIR" --outputdir="$outputdir" "$@" >"$log" 2>&1
+    as_postgres make -s -C "$work" installcheck "${only[@]}" >"$work/installcheck.log" 2>&1
     status=$?
     set -e
-    cat "$log"
+    cat "$work/installcheck.log"
     if [ $status -ne 0 ] && [ -f "$outputdir/regression.diffs" ]; then
         echo "---- regression.diffs (first 300 lines; all of it in $outputdir) ----"
         head -300 "$outputdir/regression.diffs"
     fi
-    read -r passed failed < <(count_regress_results "$log")
-    if [ $status -ne 0 ] && [ "$failed" = 0 ]; then failed=1; fi
-    if [ $status -eq 0 ]; then cd / && rm -rf "$work"; else echo "(work dir kept: $work)"; fi
+    read -r passed failed < <(count_installcheck_results "$outputdir" "$status" "${tests[@]}")
+    if [ "$failed" -eq 0 ]; then rm -rf "$work"; else echo "(work dir kept: $work)"; fi
     echo "$passed $failed"
 }

@@ -2,23 +2,33 @@
 # The whole test suite, as CI runs it: installs dependencies, builds and installs the
 # extension, then runs every layer of tests and ends with "N passed, N failed".
 #   unit       GoogleTest on the pure C++ core (CTest)
-#   regress    pg_regress: the SQL API, every error of the contract, the runbook
-#   isolation  pg_isolation_regress: every race, each ending in an invariant check
+#   regress    make installcheck (pg_regress): the SQL API, every error of the contract, the runbook
+#   isolation  make installcheck (pg_isolation_regress): every race, each ending in an invariant check
 #   client     node-postgres: many concurrent clients racing for one table
 #   postgrest  the SQL PostgREST sends (Supabase rpc() and table reads), as each Supabase role
 #   server     a real preloaded server: pg_cron runs the sweeper, conflict telemetry
 #   upgrade    0.1.0 from git history, filled, updated in place: same rows, fresh-install code
 #   docs       every query of docs/operations.md is run by the regression suite
 #   format     every C++ file is as clang-format (.clang-format) writes it
-# Run one layer with: bash scripts/test.sh regress
+# Run one layer with: bash scripts/test.sh regress (one suite: bash scripts/run-regress.sh NAME)
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(format unit regress isolation client postgrest server upgrade docs)
 
+# Each stage does only its own work: the static checks and the unit tests need no server,
+# so the extension is built and installed only for a stage that runs one.
+needs_server=false
+for stage in "${stages[@]}"; do
+    case $stage in format | tidy | unit) ;; *) needs_server=true ;; esac
+done
 bash "$ROOT/scripts/install-deps.sh" --with-node || { echo "0 passed, 1 failed"; exit 1; }
-bash "$ROOT/scripts/build.sh" || { echo "0 passed, 1 failed"; exit 1; }
+if $needs_server; then
+    bash "$ROOT/scripts/build.sh" || { echo "0 passed, 1 failed"; exit 1; }
+    # The suites' fixture and helpers, as the test-only extension allocator_test.
+    as_root make -s -C "$ROOT/test/helpers" install || { echo "0 passed, 1 failed"; exit 1; }
+fi
 
 total_passed=0
 total_failed=0
