@@ -149,15 +149,20 @@ finish_node_stage() {
     echo "$passed $failed"
 }
 
-# Prints "PASSED FAILED" from the TAP summary of node --test ("# pass N", "# fail N") in
-# file $1, given the runner's exit status $2; "0 1" when there is no summary.
+# Prints "PASSED FAILED" from the TAP summary of node --test ("# pass N", "# fail N",
+# "# cancelled N": tests not run because a hook of theirs failed count as failed) in file
+# $1, given the runner's exit status $2; "0 1" when there is no summary.
 count_node_tap_results() {
-    local passed failed
+    local passed failed cancelled
     passed=$(sed -n 's/^# pass \([0-9][0-9]*\)$/\1/p' "$1" | tail -n 1)
     failed=$(sed -n 's/^# fail \([0-9][0-9]*\)$/\1/p' "$1" | tail -n 1)
+    cancelled=$(sed -n 's/^# cancelled \([0-9][0-9]*\)$/\1/p' "$1" | tail -n 1)
     if [ -z "$passed" ] || [ -z "$failed" ]; then
         passed=0 failed=1
-    elif [ "$2" -ne 0 ] && [ "$failed" = 0 ]; then
+    else
+        failed=$((failed + ${cancelled:-0}))
+    fi
+    if [ "$2" -ne 0 ] && [ "$failed" = 0 ]; then
         failed=1
     fi
     echo "$passed $failed"

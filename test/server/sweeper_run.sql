@@ -1,5 +1,6 @@
 -- A real pg_cron run of the hold sweeper: schedules it every minute, leaves three expired
--- holds and one live hold, and lets run-cron.sh wait for pg_cron to do the work.
+-- holds and one live hold, and lets 10_sweeper.test.js wait for pg_cron to do the work. Its
+-- zone, tables 1-4 and bookings 1-4 are also the rows the later telemetry tests book.
 CREATE EXTENSION IF NOT EXISTS allocator CASCADE;
 CREATE EXTENSION IF NOT EXISTS pg_cron;
 
