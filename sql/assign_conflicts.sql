@@ -2,6 +2,9 @@
 -- overlapping assignment or live hold on a requested table is 23P01; expired holds never
 -- block, swept or not; windows are half-open.
 -- Holds are inserted directly (put_hold), not through the hold API.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 ------------------------------------------------------------------------------------------

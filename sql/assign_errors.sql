@@ -2,21 +2,10 @@
 -- the unassign suite; holds' are not tested here). Every row of the table: its SQLSTATE, a
 -- DETAIL that is a JSON object with "reason", a HINT. Then: bad arguments fail with 22023
 -- before any row is read (or any lock is waited for), and 55P03 from a second session.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
-
--- Everything an error carries, from the stacked diagnostics.
-CREATE FUNCTION pg_temp.err(stmt text, OUT code text, OUT detail jsonb, OUT message text, OUT hint text)
-LANGUAGE plpgsql AS $$
-DECLARE
-    detail_text text;
-BEGIN
-    EXECUTE stmt;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, detail_text = PG_EXCEPTION_DETAIL,
-                            message = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
-    detail := detail_text::jsonb;
-END
-$$;
 
 -- The state the errors need: b1 at M1 with key 'k1' (pinned to main), b3's live hold on
 -- P2, a movable main table M10 with no adjacency.
@@ -61,15 +50,15 @@ INSERT INTO cases (condition, expected, stmt) VALUES
   ('key reused, other tables',   '22023', $$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(2)], 'k1')$$),
   ('key reused, other window',   '22023', $$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)], 'k1', p_start_at => '2030-06-01 19:00+00', p_end_at => '2030-06-01 20:00+00')$$);
 
-SELECT c.n, c.condition, e.code AS sqlstate, e.code = c.expected AS as_specified,
+SELECT c.n, c.condition, e.state AS sqlstate, e.state = c.expected AS as_specified,
        e.detail->>'reason' AS reason, jsonb_typeof(e.detail) AS detail_type,
        e.hint IS NOT NULL AND e.hint <> '' AS has_hint
-  FROM cases c, pg_temp.err(c.stmt) e ORDER BY c.n;
+  FROM cases c, caught(c.stmt) e ORDER BY c.n;
 
 -- merges_enabled off (a flag, so a case of its own).
 UPDATE allocator_flags SET enabled = false WHERE name = 'merges_enabled';
-SELECT e.code AS sqlstate, e.detail->>'reason' AS reason, e.hint IS NOT NULL AS has_hint
-  FROM pg_temp.err($$SELECT * FROM assign_tables_atomic_v2(b(2), ARRAY[t(2), t(3)])$$) e;
+SELECT e.state AS sqlstate, e.detail->>'reason' AS reason, e.hint IS NOT NULL AS has_hint
+  FROM caught($$SELECT * FROM assign_tables_atomic_v2(b(2), ARRAY[t(2), t(3)])$$) e;
 UPDATE allocator_flags SET enabled = true WHERE name = 'merges_enabled';
 
 -- None of the failed calls wrote anything.
@@ -107,7 +96,7 @@ SELECT try($$SELECT * FROM assign_tables_atomic_v2(b(2), ARRAY(SELECT t(n) FROM 
 -- 55P03: another session holds the allocator's locks (its transaction is open), and this
 -- one gives up after allocator.lock_timeout. Bad arguments do not wait at all.
 ------------------------------------------------------------------------------------------
-CREATE EXTENSION dblink;
+CREATE EXTENSION IF NOT EXISTS dblink;
 SELECT dblink_connect('other', format('host=%s port=%s dbname=%s',
                       split_part(current_setting('unix_socket_directories'), ',', 1),
                       current_setting('port'), current_database()));

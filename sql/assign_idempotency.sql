@@ -1,6 +1,9 @@
 -- assign_tables_atomic_v2: idempotency keys. A key names one request of one booking:
 -- same key + same tables + same window replays and writes nothing; the same key with other
 -- tables or another window is 22023 idempotency_mismatch, checked before the table rules.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 ------------------------------------------------------------------------------------------

@@ -3,6 +3,9 @@
 -- form one connected set of the undirected adjacency graph.
 -- Fixture main zone: M1, M2, M3 movable, M4 fixed, M5 inactive, M6 out of service;
 -- adjacency is the path M1 - M2 - M3, stored as (M1,M2) and (M3,M2).
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 ------------------------------------------------------------------------------------------

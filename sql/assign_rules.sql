@@ -2,6 +2,9 @@
 -- (window, deduplication, zone pin, booking status, table availability, capacity,
 -- adding tables, re-assigning what the booking already has).
 -- Conflicts, merges, idempotency and the mirror have suites of their own.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 ------------------------------------------------------------------------------------------

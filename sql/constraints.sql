@@ -1,6 +1,9 @@
 -- Invariants the schema itself enforces (SPEC section 2), whatever writes the rows:
 -- undirected adjacency without duplicates, self-edges or cross-zone edges, and the
 -- exclusion constraint that backstops the allocator's own conflict check.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 ------------------------------------------------------------------------------------------

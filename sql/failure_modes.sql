@@ -1,5 +1,8 @@
 -- SPEC section 6: the failure modes of the PL/pgSQL original, one regression test each
 -- (items 1-4 and 7-10; 5 and 6 are about holds and are tested with them).
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 ------------------------------------------------------------------------------------------
@@ -8,7 +11,7 @@ SELECT fixture_reset();
 --    column names of booking_table_assignments; callers with variables and OUT columns of
 --    those names, `select *`, and joins with the table must all work.
 ------------------------------------------------------------------------------------------
-CREATE FUNCTION fm1_assign(p_booking uuid, p_tables uuid[])
+CREATE FUNCTION pg_temp.fm1_assign(p_booking uuid, p_tables uuid[])
 RETURNS TABLE (table_id uuid, start_at timestamptz, end_at timestamptz, merge_group_id uuid)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -18,7 +21,7 @@ BEGIN
                    FROM assign_tables_atomic_v2(booking_id, p_tables) AS a;
 END
 $$;
-CREATE FUNCTION fm1_unassign(p_booking uuid)
+CREATE FUNCTION pg_temp.fm1_unassign(p_booking uuid)
 RETURNS TABLE (table_id uuid)
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -26,7 +29,7 @@ BEGIN
 END
 $$;
 -- A plpgsql caller that keeps the result in variables named like the columns.
-CREATE FUNCTION fm1_first_table(p_booking uuid, p_tables uuid[]) RETURNS text
+CREATE FUNCTION pg_temp.fm1_first_table(p_booking uuid, p_tables uuid[]) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     table_id uuid;
@@ -41,8 +44,8 @@ BEGIN
 END
 $$;
 SELECT tn(table_id), utc(start_at), utc(end_at), merge_group_id IS NOT NULL AS merged
-  FROM fm1_assign(b(1), ARRAY[t(1), t(2)]) ORDER BY 1;
-SELECT fm1_first_table(b(2), ARRAY[t(3)]);
+  FROM pg_temp.fm1_assign(b(1), ARRAY[t(1), t(2)]) ORDER BY 1;
+SELECT pg_temp.fm1_first_table(b(2), ARRAY[t(3)]);
 -- select * and a join with booking_table_assignments on every shared column name.
 SELECT tn(r.table_id), bn(a.booking_id), r.merge_group_id = a.merge_group_id AS same_group
   FROM (SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1), t(2)])) AS r
@@ -51,7 +54,7 @@ SELECT tn(r.table_id), bn(a.booking_id), r.merge_group_id = a.merge_group_id AS 
 SELECT count(*) AS joined_with_using_all_four
   FROM assign_tables_atomic_v2(b(1), ARRAY[t(1), t(2)])
   JOIN booking_table_assignments USING (table_id, start_at, end_at, merge_group_id);
-SELECT tn(table_id) FROM fm1_unassign(b(1)) ORDER BY 1;
+SELECT tn(table_id) FROM pg_temp.fm1_unassign(b(1)) ORDER BY 1;
 SELECT count(*) FROM unassign_tables_atomic(b(2)) JOIN booking_table_assignments USING (table_id);
 
 ------------------------------------------------------------------------------------------
@@ -156,22 +159,22 @@ SELECT proname, count(*) AS functions FROM pg_proc
  WHERE proname IN ('assign_tables_atomic_v2', 'unassign_tables_atomic')
  GROUP BY proname ORDER BY proname;
 SELECT fixture_reset();
-CREATE FUNCTION fm8_assign(booking uuid, tables uuid[], request_key text DEFAULT NULL)
+CREATE FUNCTION pg_temp.fm8_assign(booking uuid, tables uuid[], request_key text DEFAULT NULL)
 RETURNS SETOF uuid LANGUAGE sql AS $$
     SELECT table_id FROM assign_tables_atomic_v2(p_booking_id => booking, p_table_ids => tables,
                                                  p_idempotency_key => request_key)
 $$;
-SELECT tn(x) FROM fm8_assign(b(1), ARRAY[t(1)], 'fm8') AS x;
+SELECT tn(x) FROM pg_temp.fm8_assign(b(1), ARRAY[t(1)], 'fm8') AS x;
 -- Named arguments in any order, and untyped literals (as PostgREST sends them).
 SELECT tn(table_id) FROM assign_tables_atomic_v2(p_end_at => '2030-06-02 21:00+00', p_table_ids => '{0000000b-0000-4000-8000-000000000002}',
                                                  p_start_at => '2030-06-02 19:00+00', p_booking_id => '0000000c-0000-4000-8000-000000000002',
                                                  p_require_adjacency => 'false', p_idempotency_key => 'fm8-b2', p_assigned_by => NULL);
 SELECT tn(table_id) FROM unassign_tables_atomic(p_table_ids => NULL, p_booking_id => '0000000c-0000-4000-8000-000000000002');
 -- A SQL wrapper around unassign too.
-CREATE FUNCTION fm8_unassign(booking uuid) RETURNS SETOF uuid LANGUAGE sql AS $$
+CREATE FUNCTION pg_temp.fm8_unassign(booking uuid) RETURNS SETOF uuid LANGUAGE sql AS $$
     SELECT table_id FROM unassign_tables_atomic(p_booking_id => booking)
 $$;
-SELECT tn(x) FROM fm8_unassign(b(1)) AS x;
+SELECT tn(x) FROM pg_temp.fm8_unassign(b(1)) AS x;
 
 ------------------------------------------------------------------------------------------
 -- 9. EXECUTE was never revoked from PUBLIC on SECURITY DEFINER functions and search_path

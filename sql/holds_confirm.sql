@@ -4,6 +4,9 @@
 -- are re-checked at confirm time.
 --
 -- Hold ids are random: they are kept in psql variables with \gset and never printed.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 
@@ -12,12 +15,12 @@ SELECT fixture_reset();
 --    and its hold mirror row are gone; a table mirror row and the zone pin appear.
 ------------------------------------------------------------------------------------------
 SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1)]) \gset
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 SELECT tn(table_id) AS tbl, utc(start_at) AS start_utc, utc(end_at) AS end_utc, merge_group_id IS NULL AS single
   FROM confirm_table_hold(:'h1', b(1));
 SELECT * FROM seats ORDER BY booking, tbl;
 SELECT * FROM hx_mirror ORDER BY booking, resource_type, resource;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 SELECT assigned_zone_id = z(1) AS pinned_main FROM bookings WHERE id = b(1);
 -- hold.created then hold.confirmed, both source capacity.hold, the second naming the hold.
 SELECT * FROM hx_events;
@@ -42,7 +45,7 @@ SELECT * FROM hx_mirror ORDER BY booking, resource_type, resource;
 SELECT count(*) AS group_mirrors
   FROM booking_table_assignments a JOIN allocations g ON g.resource_type = 'merge_group' AND g.resource_id = a.merge_group_id
  WHERE a.booking_id = b(3) AND a.table_id = t(1);
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- 3. Idempotency. Without a key, a second confirm finds no hold: P0002. With a key, the
@@ -56,10 +59,10 @@ SELECT id AS h2 FROM create_table_hold(b(2), ARRAY[t(2), t(3)]) \gset
 SELECT tn(table_id) AS tbl, utc(start_at) AS start_utc, utc(end_at) AS end_utc, merge_group_id IS NOT NULL AS merged
   FROM confirm_table_hold(:'h2', b(2), 'confirm-b2') ORDER BY 1;
 SELECT * FROM ledger ORDER BY booking, key;
-SELECT hx_fingerprint() AS before \gset
+SELECT state_hash() AS before \gset
 SELECT tn(table_id) AS tbl, utc(start_at) AS start_utc, utc(end_at) AS end_utc, merge_group_id IS NOT NULL AS merged
   FROM confirm_table_hold(:'h2', b(2), 'confirm-b2') ORDER BY 1;
-SELECT hx_fingerprint() = :'before' AS replay_wrote_nothing;
+SELECT state_hash() = :'before' AS replay_wrote_nothing;
 -- The replayed merge_group_id is the stored one.
 SELECT count(*) AS same_group
   FROM confirm_table_hold(:'h2', b(2), 'confirm-b2') r
@@ -67,7 +70,7 @@ SELECT count(*) AS same_group
  WHERE r.merge_group_id = a.merge_group_id;
 -- The key belongs to booking 2: booking 1 confirming that hold id with it finds no hold.
 SELECT try(format('SELECT confirm_table_hold(%L, %L, %L)', :'h2', b(1), 'confirm-b2'));
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 -- A key that already named another request is 22023 idempotency_mismatch, and the hold
 -- stays: booking 7 assigned P1 under 'b7-req', then holds P2 and confirms with that key.
 SELECT count(*) FROM assign_tables_atomic_v2(b(7), ARRAY[t(7)], 'b7-req');
@@ -85,7 +88,7 @@ SELECT * FROM seats WHERE booking = 'b7' ORDER BY tbl;
 ------------------------------------------------------------------------------------------
 SELECT fixture_reset();
 SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1)]) \gset
-SELECT hx_fingerprint() AS before \gset
+SELECT state_hash() AS before \gset
 SELECT try($$SELECT confirm_table_hold(NULL, b(1))$$);
 SELECT try(format('SELECT confirm_table_hold(%L, NULL)', :'h1'));
 -- Missing: a hold id that never existed.
@@ -100,17 +103,17 @@ SELECT try(format('SELECT confirm_table_hold(%L, %L)', :'h1', b(1)));
 UPDATE bookings SET status = 'confirmed' WHERE id = b(1);
 -- Missing booking.
 SELECT try(format('SELECT confirm_table_hold(%L, %L)', :'h1', b(99)));
-SELECT hx_fingerprint() <> :'before' AS bookings_row_updated_by_the_test;
-SELECT * FROM hx_state();
+SELECT state_hash() <> :'before' AS bookings_row_updated_by_the_test;
+SELECT * FROM counts();
 -- Expired: simulate time passing by moving the expiry one second into the past (as
 -- superuser). The sweeper has not run, the row is still there, and it cannot be confirmed.
 UPDATE table_holds SET expires_at = now() - interval '1 second' WHERE id = :'h1';
-SELECT hx_fingerprint() AS before \gset
+SELECT state_hash() AS before \gset
 SELECT try(format('SELECT confirm_table_hold(%L, %L)', :'h1', b(1)));
 SELECT try(format('SELECT confirm_table_hold(%L, %L, %L)', :'h1', b(1), 'late-key'));
 SELECT d->>'reason' AS reason, d->>'hold_id' = :'h1' AS names_hold
   FROM try_detail(format('SELECT confirm_table_hold(%L, %L)', :'h1', b(1))) AS d;
-SELECT hx_fingerprint() = :'before' AS wrote_nothing;
+SELECT state_hash() = :'before' AS wrote_nothing;
 SELECT booking, tables, live FROM hx_holds;
 
 ------------------------------------------------------------------------------------------
@@ -144,7 +147,7 @@ SELECT * FROM seats ORDER BY booking, tbl;
 DELETE FROM booking_table_assignments WHERE booking_id = b(2);
 SELECT tn(table_id) AS tbl FROM confirm_table_hold(:'h1', b(1));
 SELECT tn(table_id) AS tbl FROM confirm_table_hold(:'h3', b(3)) ORDER BY 1;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- 6. Atomic: a rolled-back confirm leaves the hold, its members, its mirror rows and no
@@ -152,17 +155,17 @@ SELECT * FROM hx_state();
 ------------------------------------------------------------------------------------------
 SELECT fixture_reset();
 SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1), t(2)]) \gset
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 BEGIN;
 SELECT count(*) FROM confirm_table_hold(:'h1', b(1), 'k');
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 ROLLBACK;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 SELECT * FROM hx_events;
 SELECT count(*) AS ledger_rows FROM booking_assignment_idempotency;
 -- And it can still be confirmed afterwards.
 SELECT count(*) FROM confirm_table_hold(:'h1', b(1), 'k');
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- 7. Dual-write off at confirm time: the hold's mirror rows still go (with the hold) and
@@ -173,7 +176,7 @@ SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1)]) \gset
 UPDATE allocator_flags SET enabled = false WHERE name = 'allocations_dual_write';
 SELECT count(*) FROM confirm_table_hold(:'h1', b(1));
 UPDATE allocator_flags SET enabled = true WHERE name = 'allocations_dual_write';
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- Issue 7 finding 10: a confirm replays an idempotency key only for the hold that stored

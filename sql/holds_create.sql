@@ -7,6 +7,9 @@
 -- Hold ids are random: a created hold's id is kept in a psql variable with \gset and the
 -- output prints comparisons with it, never the id. Times print in UTC through utc(); an
 -- expiry prints as "expires_at - created_at" (both are now() of the creating transaction).
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 
@@ -94,7 +97,7 @@ RESET TimeZone;
 -- The DETAIL names the bounds.
 SELECT try_detail($$SELECT create_table_hold(b(7), ARRAY[t(3)], p_ttl => '5 seconds')$$);
 -- Nothing was written by the refused calls: the four holds above only.
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- 4. Bad arguments: 22023 before any row is read (a missing booking with a bad argument
@@ -112,7 +115,7 @@ SELECT try($$SELECT create_table_hold(b(1), ARRAY[t(1)], p_start_at => '2030-06-
 SELECT try($$SELECT create_table_hold(b(1), ARRAY[t(1)], p_start_at => '2030-06-01 18:00+00', p_end_at => '2030-06-01 17:00+00')$$);
 SELECT try($$SELECT create_table_hold(b(99), ARRAY[t(1)], p_ttl => '1 second')$$);
 SELECT try($$SELECT create_table_hold(b(99), ARRAY[t(99), NULL])$$);
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- 5. The same booking and table rules as an assignment.
@@ -172,7 +175,7 @@ SELECT try($$SELECT create_table_hold(b(1), ARRAY[t(2)])$$);
 -- Since the last reset: the assignment and the one accepted hold (M2); the refused patio
 -- hold wrote no hold, member, mirror row or event.
 SELECT * FROM hx_holds ORDER BY booking;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- 6. Conflicts: 23P01 with a JSON DETAIL naming the table, the other booking and, for a
@@ -199,7 +202,7 @@ SELECT try($$SELECT create_table_hold(b(1), ARRAY[t(7)], p_start_at => '2030-06-
 -- Booking 2's own assignment does not block booking 2 holding the same table.
 SELECT try($$SELECT create_table_hold(b(2), ARRAY[t(2)])$$);
 SELECT * FROM hx_holds ORDER BY booking, start_utc;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- 7. Expiry is logical: an expired hold blocks neither a hold nor an assignment, whether
@@ -244,11 +247,11 @@ SELECT * FROM hx_events;
 SELECT fixture_reset();
 UPDATE allocator_flags SET enabled = false WHERE name = 'allocations_dual_write';
 SELECT count(*) FROM create_table_hold(b(1), ARRAY[t(1), t(2)]);
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 UPDATE allocator_flags SET enabled = true WHERE name = 'allocations_dual_write';
 SELECT count(*) FROM create_table_hold(b(3), ARRAY[t(7), t(8)]);
 SELECT * FROM hx_mirror ORDER BY booking, resource;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- 9. Transactional: a rolled-back create leaves no hold, member, mirror row or event; a
@@ -257,10 +260,10 @@ SELECT * FROM hx_state();
 SELECT fixture_reset();
 BEGIN;
 SELECT count(*) FROM create_table_hold(b(1), ARRAY[t(1)]);
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 ROLLBACK;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 -- A merge whose second table conflicts: nothing of the first table is left behind.
 SELECT count(*) FROM assign_tables_atomic_v2(b(2), ARRAY[t(2)]);
 SELECT try($$SELECT create_table_hold(b(1), ARRAY[t(1), t(2)])$$);
-SELECT * FROM hx_state();
+SELECT * FROM counts();

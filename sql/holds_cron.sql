@@ -8,6 +8,9 @@
 -- scheduler running it in the background changes nothing this suite looks at. The suite
 -- removes its jobs and drops pg_cron again at the end, so later suites see the database
 -- as it was (and no sweeper runs behind their backs).
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 ------------------------------------------------------------------------------------------

@@ -11,28 +11,10 @@
 -- Expiry is simulated by moving a hold's expires_at into the past as superuser, which is
 -- what waiting out its TTL would do. Hold ids are random: kept in psql variables with \gset
 -- and shown only as placeholders.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
-
--- Every part of an error: SQLSTATE, message, DETAIL (as jsonb when it parses) and HINT.
-CREATE OR REPLACE FUNCTION hx_error(stmt text, OUT state text, OUT message text, OUT detail_is_object boolean,
-                                    OUT detail jsonb, OUT hint text)
-LANGUAGE plpgsql AS $$
-DECLARE
-    raw_detail text;
-BEGIN
-    EXECUTE stmt;
-    state := 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
-                            raw_detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-    BEGIN
-        detail := raw_detail::jsonb;
-    EXCEPTION WHEN OTHERS THEN
-        detail := NULL;
-    END;
-    detail_is_object := coalesce(jsonb_typeof(detail) = 'object', false);
-END
-$$;
 
 ------------------------------------------------------------------------------------------
 -- SPEC 6 item 5: the hold-conflict error is 23P01 with a JSON DETAIL (reason hold_overlap,
@@ -45,31 +27,31 @@ VALUES (t(10), r(1), z(1), '%s%d%n%%', 4, 'movable', true, 'available');
 SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1), t(10)], p_metadata => '{"note": "%s %d %n"}') \gset
 -- 5a. Another booking's hold on an overlapping window, through create_table_hold.
 SELECT e.state, replace(replace(replace(replace(e.message, :'h1', '<h1>'), t(10)::text, '<t10>'), t(1)::text, '<t1>'), b(1)::text, '<b1>') AS message,
-       e.detail_is_object, e.detail->>'reason' AS reason, e.detail->>'hold_id' = :'h1' AS hold_id_is_h1,
+       e.detail IS NOT NULL AS detail_is_object, e.detail->>'reason' AS reason, e.detail->>'hold_id' = :'h1' AS hold_id_is_h1,
        tn((e.detail->>'table_id')::uuid) AS table_id, bn((e.detail->>'conflicting_booking_id')::uuid) AS conflicting_booking_id,
        e.hint
-  FROM hx_error($$SELECT create_table_hold(b(2), ARRAY[t(10)], p_start_at => '2030-06-01 20:00+00', p_end_at => '2030-06-01 20:30+00')$$) AS e;
+  FROM caught($$SELECT create_table_hold(b(2), ARRAY[t(10)], p_start_at => '2030-06-01 20:00+00', p_end_at => '2030-06-01 20:30+00')$$) AS e;
 -- 5b. The same conflict through assign_tables_atomic_v2.
-SELECT e.state, e.detail_is_object, e.detail->>'reason' AS reason, e.detail->>'hold_id' = :'h1' AS hold_id_is_h1,
+SELECT e.state, e.detail IS NOT NULL AS detail_is_object, e.detail->>'reason' AS reason, e.detail->>'hold_id' = :'h1' AS hold_id_is_h1,
        tn((e.detail->>'table_id')::uuid) AS table_id, bn((e.detail->>'conflicting_booking_id')::uuid) AS conflicting_booking_id,
        e.hint IS NOT NULL AS has_hint
-  FROM hx_error($$SELECT * FROM assign_tables_atomic_v2(b(2), ARRAY[t(10)])$$) AS e;
+  FROM caught($$SELECT * FROM assign_tables_atomic_v2(b(2), ARRAY[t(10)])$$) AS e;
 -- 5c. Several held tables requested: the DETAIL names one of them, the hold and its booking.
 SELECT e.state, e.detail->>'reason' AS reason, e.detail->>'hold_id' = :'h1' AS hold_id_is_h1,
        tn((e.detail->>'table_id')::uuid) IN ('M1', '%s%d%n%%') AS table_id_is_held, e.detail ?& ARRAY['window', 'conflicting_window'] AS has_windows
-  FROM hx_error($$SELECT create_table_hold(b(2), ARRAY[t(2), t(1), t(10)])$$) AS e;
+  FROM caught($$SELECT create_table_hold(b(2), ARRAY[t(2), t(1), t(10)])$$) AS e;
 SELECT try($$SELECT * FROM assign_tables_atomic_v2(b(2), ARRAY[t(2), t(1)])$$);
 -- 5d. A race the allocator's checks did not see is caught by the members' exclusion
 -- constraint with the same SQLSTATE (written directly here, as superuser).
 SELECT e.state, e.message LIKE '%table_hold_members_no_overlap%' AS names_constraint
-  FROM hx_error(format($$INSERT INTO table_holds (id, booking_id, restaurant_id, zone_id, table_ids, start_at, end_at, expires_at)
+  FROM caught(format($$INSERT INTO table_holds (id, booking_id, restaurant_id, zone_id, table_ids, start_at, end_at, expires_at)
                          VALUES ('0000000d-0000-4000-8000-000000000001', %L, %L, %L, ARRAY[%L]::uuid[], '2030-06-01 19:00+00', '2030-06-01 21:00+00', now() + interval '1 minute');
                          INSERT INTO table_hold_members (hold_id, table_id, start_at, end_at)
                          VALUES ('0000000d-0000-4000-8000-000000000001', %L, '2030-06-01 20:00+00', '2030-06-01 22:00+00')$$,
                        b(2), r(1), z(1), t(1), t(1))) AS e;
 -- Nothing was written by any of the refused calls: booking 1's hold only.
 SELECT * FROM hx_holds;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- SPEC 6 item 6: holds expire by their TTL, whatever the dining window; release works;
@@ -114,12 +96,12 @@ SELECT fixture_reset();
 SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1), t(2)]) \gset
 SELECT try($$SELECT create_table_hold(b(2), ARRAY[t(1)])$$) AS before_release;
 SELECT release_table_hold(:'h1', b(1)) AS released;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 SELECT try($$SELECT create_table_hold(b(2), ARRAY[t(1)])$$) AS after_release;
 SELECT id AS h2 FROM table_holds WHERE booking_id = b(2) \gset
 SELECT release_table_hold(:'h2') AS released_without_booking;
 SELECT release_table_hold(:'h1', b(1)) AS released_again;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 SELECT event_type, booking FROM hx_events;
 
 -- 6c. The sweeper's hold.expired event passes the severity CHECK: one event per swept
@@ -135,7 +117,7 @@ SELECT count(*) FILTER (WHERE context->>'hold_id' IN (:'h1', :'h2')) AS naming_t
   FROM observability_events WHERE event_type = 'hold.expired';
 -- The CHECK is real: a severity outside its list is refused (so the events above passed it).
 SELECT e.state, e.message LIKE '%observability_events_severity_check%' AS names_the_check
-  FROM hx_error($$INSERT INTO observability_events (source, event_type, severity) VALUES ('capacity.hold', 'hold.expired', 'notice')$$) AS e;
+  FROM caught($$INSERT INTO observability_events (source, event_type, severity) VALUES ('capacity.hold', 'hold.expired', 'notice')$$) AS e;
 
 -- 6d. An event that cannot be written is not swallowed: with a CHECK that rejects
 -- hold.expired rows (the original's failure, recreated for the length of a transaction),
@@ -146,8 +128,8 @@ UPDATE table_holds SET expires_at = now() - interval '1 second';
 BEGIN;
 ALTER TABLE observability_events ADD CONSTRAINT hx_reject_expired CHECK (event_type <> 'hold.expired') NOT VALID;
 SELECT e.state, e.message LIKE '%hx_reject_expired%' AS names_the_check
-  FROM hx_error($$SELECT sweep_expired_holds()$$) AS e;
-SELECT * FROM hx_state();
+  FROM caught($$SELECT sweep_expired_holds()$$) AS e;
+SELECT * FROM counts();
 -- The same for the other hold events. (Booking 2 first takes a hold while they still can
 -- be written.)
 SELECT count(*) FROM create_table_hold(b(2), ARRAY[t(2)]);
@@ -155,16 +137,16 @@ ALTER TABLE observability_events DROP CONSTRAINT hx_reject_expired;
 ALTER TABLE observability_events ADD CONSTRAINT hx_reject_holds CHECK (event_type NOT LIKE 'hold.%') NOT VALID;
 -- Booking 7 over booking 1's expired hold on M1 (the create removes it: hold.expired) ...
 SELECT e.state, e.message LIKE '%hx_reject_holds%' AS names_the_check
-  FROM hx_error($$SELECT create_table_hold(b(7), ARRAY[t(1)])$$) AS e;
+  FROM caught($$SELECT create_table_hold(b(7), ARRAY[t(1)])$$) AS e;
 -- ... a fresh hold (hold.created) and a release (hold.released).
 SELECT e.state, e.message LIKE '%hx_reject_holds%' AS names_the_check
-  FROM hx_error($$SELECT create_table_hold(b(3), ARRAY[t(7), t(8)])$$) AS e;
+  FROM caught($$SELECT create_table_hold(b(3), ARRAY[t(7), t(8)])$$) AS e;
 SELECT e.state, e.message LIKE '%hx_reject_holds%' AS names_the_check
-  FROM hx_error(format('SELECT release_table_hold(%L)', :'h1')) AS e;
+  FROM caught(format('SELECT release_table_hold(%L)', :'h1')) AS e;
 -- Booking 1's expired hold and booking 2's new one are all there is.
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 ROLLBACK;
 -- After the transaction: the expired hold is still waiting, and a normal sweep takes it.
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 SELECT sweep_expired_holds() AS swept;
-SELECT * FROM hx_state();
+SELECT * FROM counts();

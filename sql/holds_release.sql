@@ -4,6 +4,9 @@
 -- assignment or its mirror rows.
 --
 -- Hold ids are random: they are kept in psql variables with \gset and never printed.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 
@@ -13,7 +16,7 @@ SELECT fixture_reset();
 ------------------------------------------------------------------------------------------
 SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1), t(2)]) \gset
 SELECT id AS h3 FROM create_table_hold(b(3), ARRAY[t(7), t(8)]) \gset
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 SELECT release_table_hold(:'h1', b(1)) AS released;
 SELECT * FROM hx_holds ORDER BY booking;
 SELECT * FROM hx_members ORDER BY booking, tbl;
@@ -28,13 +31,13 @@ SELECT count(*) FROM assign_tables_atomic_v2(b(7), ARRAY[t(2)]);
 ------------------------------------------------------------------------------------------
 -- 2. Idempotent: releasing again is false and writes nothing (no second event).
 ------------------------------------------------------------------------------------------
-SELECT hx_fingerprint() AS before \gset
+SELECT state_hash() AS before \gset
 SELECT release_table_hold(:'h1', b(1)) AS released_again;
 SELECT release_table_hold(:'h1') AS released_again_without_booking;
 -- A hold id that never existed: false as well.
 SELECT release_table_hold('0000000d-0000-4000-8000-000000000099') AS never_existed;
 SELECT release_table_hold('0000000d-0000-4000-8000-000000000099', b(1)) AS never_existed_with_booking;
-SELECT hx_fingerprint() = :'before' AS wrote_nothing;
+SELECT state_hash() = :'before' AS wrote_nothing;
 SELECT count(*) AS released_events FROM observability_events WHERE event_type = 'hold.released';
 
 ------------------------------------------------------------------------------------------
@@ -52,7 +55,7 @@ SELECT * FROM hx_holds ORDER BY booking;
 ------------------------------------------------------------------------------------------
 SELECT fixture_reset();
 SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1)]) \gset
-SELECT hx_fingerprint() AS before \gset
+SELECT state_hash() AS before \gset
 SELECT try(format('SELECT release_table_hold(%L, %L)', :'h1', b(2)));
 SELECT try(format('SELECT release_table_hold(%L, %L)', :'h1', b(99)));
 SELECT d->>'reason' AS reason, d->>'hold_id' = :'h1' AS names_hold,
@@ -60,8 +63,8 @@ SELECT d->>'reason' AS reason, d->>'hold_id' = :'h1' AS names_hold,
   FROM try_detail(format('SELECT release_table_hold(%L, %L)', :'h1', b(2))) AS d;
 SELECT try($$SELECT release_table_hold(NULL)$$);
 SELECT try($$SELECT release_table_hold(NULL, b(1))$$);
-SELECT hx_fingerprint() = :'before' AS wrote_nothing;
-SELECT * FROM hx_state();
+SELECT state_hash() = :'before' AS wrote_nothing;
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- 5. Releasing never deletes a real assignment or its mirror rows (SPEC 6 item 2: the
@@ -76,13 +79,13 @@ SELECT id AS h_same FROM create_table_hold(b(1), ARRAY[t(1)]) \gset
 SELECT id AS h_later FROM create_table_hold(b(1), ARRAY[t(1), t(2)],
                                             p_start_at => '2030-06-01 21:00+00', p_end_at => '2030-06-01 23:00+00') \gset
 SELECT * FROM hx_mirror ORDER BY resource_type, resource, start_utc;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 SELECT release_table_hold(:'h_same', b(1)) AS released;
 SELECT release_table_hold(:'h_later', b(1)) AS released;
 -- Only the hold rows went: the assignments, the merge group and their mirror rows stay.
 SELECT * FROM seats ORDER BY booking, tbl;
 SELECT * FROM hx_mirror ORDER BY resource_type, resource, start_utc;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 -- Every assignment still has its table mirror row.
 SELECT count(*) AS assignments_with_mirror
   FROM booking_table_assignments a
@@ -111,13 +114,13 @@ SELECT fixture_reset();
 SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1), t(2)]) \gset
 BEGIN;
 SELECT release_table_hold(:'h1', b(1)) AS released;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 ROLLBACK;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 UPDATE allocator_flags SET enabled = false WHERE name = 'allocations_dual_write';
 SELECT release_table_hold(:'h1', b(1)) AS released;
 UPDATE allocator_flags SET enabled = true WHERE name = 'allocations_dual_write';
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- 8. Deleting a booking deletes its holds with their members and mirror rows (no event:
@@ -130,4 +133,4 @@ DELETE FROM bookings WHERE id = b(3);
 SELECT * FROM hx_holds ORDER BY booking;
 SELECT * FROM hx_members ORDER BY booking, tbl;
 SELECT * FROM hx_mirror ORDER BY booking, resource;
-SELECT * FROM hx_state();
+SELECT * FROM counts();

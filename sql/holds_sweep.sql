@@ -8,6 +8,9 @@
 -- Expiry is simulated: holds are created normally and their expires_at is then moved into
 -- the past as superuser, which is what waiting out the TTL would do. Hold ids are random:
 -- they are kept in psql variables with \gset and never printed.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 
@@ -40,7 +43,7 @@ UPDATE table_holds SET expires_at = now() - interval '3 minutes' WHERE id = :'ha
 UPDATE table_holds SET expires_at = now() - interval '2 minutes' WHERE id = :'hc';
 UPDATE table_holds SET expires_at = now() - interval '1 minute' WHERE id = :'hb';
 SELECT * FROM hx_holds ORDER BY booking;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 -- The runbook's backlog query, verbatim apart from readable output: A, C, B.
 SELECT CASE id WHEN :'ha' THEN 'A' WHEN :'hb' THEN 'B' WHEN :'hc' THEN 'C' END AS hold, bn(booking_id) AS booking
   FROM (select id, booking_id, expires_at from table_holds where expires_at < now()) AS backlog ORDER BY expires_at;
@@ -60,7 +63,7 @@ SELECT sweep_expired_holds() AS swept;
 SELECT * FROM hx_holds ORDER BY booking;
 SELECT * FROM hx_members ORDER BY booking, tbl;
 SELECT * FROM hx_mirror ORDER BY booking, resource;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 SELECT id = :'hlive' AS is_live_hold FROM table_holds;
 -- One hold.expired event per swept hold, in sweep order, naming the hold.
 SELECT * FROM hx_events;
@@ -91,7 +94,7 @@ SELECT array_agg(extract(day FROM start_at AT TIME ZONE 'UTC')::int ORDER BY exp
   FROM (select id, booking_id, expires_at from table_holds where expires_at < now()) AS backlog JOIN table_holds USING (id, booking_id, expires_at);
 SELECT sweep_expired_holds(5) AS swept;
 SELECT count(*) AS backlog FROM (select id, booking_id, expires_at from table_holds where expires_at < now()) AS backlog;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 SELECT event_type, source, severity, count(*) FROM hx_events GROUP BY 1, 2, 3 ORDER BY 1;
 -- Each sweep (its own transaction, so its own created_at) wrote the events of its batch:
 -- the oldest five, then the next five, then the last two. (The order of events inside one
@@ -113,7 +116,7 @@ SELECT * FROM hx_mirror ORDER BY booking, resource_type, resource;
 SELECT sweep_expired_holds() AS swept;
 SELECT * FROM seats ORDER BY booking, tbl;
 SELECT * FROM hx_mirror ORDER BY booking, resource_type, resource;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- 5. Holds created with dual-write off have no mirror rows; sweeping them works the same.
@@ -124,9 +127,9 @@ SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1)]) \gset
 UPDATE allocator_flags SET enabled = true WHERE name = 'allocations_dual_write';
 SELECT id AS h2 FROM create_table_hold(b(2), ARRAY[t(2)]) \gset
 UPDATE table_holds SET expires_at = now() - interval '1 second';
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 SELECT sweep_expired_holds() AS swept;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- 6. Transactional: a rolled-back sweep leaves the holds and writes no event.
@@ -136,8 +139,8 @@ SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1), t(2)]) \gset
 UPDATE table_holds SET expires_at = now() - interval '1 second';
 BEGIN;
 SELECT sweep_expired_holds() AS swept;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 ROLLBACK;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 SELECT sweep_expired_holds() AS swept;
-SELECT * FROM hx_state();
+SELECT * FROM counts();

@@ -5,11 +5,14 @@
 --
 -- Each batch being its own transaction shows in its events: every hold.expired event of one
 -- transaction has that transaction's created_at (now()).
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 -- Twelve expired holds (booking 1, table 1, one per evening of June 2030); day d's hold
 -- expired d minutes ago, so the oldest are the latest days. And one live hold (booking 7).
-CREATE FUNCTION sweeper_backlog() RETURNS bigint LANGUAGE sql AS $$
+CREATE FUNCTION pg_temp.sweeper_backlog() RETURNS bigint LANGUAGE sql AS $$
     SELECT count(*) FROM (
         SELECT create_table_hold(b(1), ARRAY[t(1)], p_ttl => '10 seconds',
                                  p_start_at => '2030-06-01 19:00+00'::timestamptz + (d - 1) * interval '1 day',
@@ -20,7 +23,7 @@ CREATE FUNCTION sweeper_backlog() RETURNS bigint LANGUAGE sql AS $$
     SELECT count(*) FROM table_holds WHERE expires_at < now();
 $$;
 -- The events of each sweeping transaction, oldest transaction first: how many, which days.
-CREATE VIEW sweeper_batches AS
+CREATE TEMP VIEW sweeper_batches AS
 SELECT count(*) AS holds, array_agg(day ORDER BY day DESC) AS days
   FROM (SELECT id, created_at, extract(day FROM (context->>'start_at')::timestamptz AT TIME ZONE 'UTC')::int AS day
           FROM observability_events WHERE event_type = 'hold.expired') AS e
@@ -40,19 +43,19 @@ CALL run_hold_sweeper(NULL, NULL);
 -- 7..3, then 2..1 (a short batch: done). The live hold stays.
 ------------------------------------------------------------------------------------------
 SELECT count(*) AS live FROM create_table_hold(b(7), ARRAY[t(3)]);
-SELECT sweeper_backlog() AS backlog;
+SELECT pg_temp.sweeper_backlog() AS backlog;
 CALL run_hold_sweeper(p_batch => 5);
 SELECT * FROM sweeper_batches;
 SELECT count(*) AS backlog FROM (select id, booking_id, expires_at from table_holds where expires_at < now()) AS backlog;
 SELECT bn(booking_id) AS booking, expires_at > now() AS live FROM table_holds;
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- 3. p_max bounds one run: 7 of 12 (a batch of 5, then one of 2), the 5 oldest-expiring
 -- left for the next run, which takes them.
 ------------------------------------------------------------------------------------------
 SELECT fixture_reset();
-SELECT sweeper_backlog() AS backlog;
+SELECT pg_temp.sweeper_backlog() AS backlog;
 CALL run_hold_sweeper(p_batch => 5, p_max => 7);
 SELECT * FROM sweeper_batches;
 SELECT array_agg(extract(day FROM start_at AT TIME ZONE 'UTC')::int ORDER BY expires_at) AS backlog_days
@@ -65,7 +68,7 @@ SELECT count(*) AS backlog FROM table_holds WHERE expires_at < now();
 -- caller's transaction (one created_at), and a ROLLBACK undoes it all.
 ------------------------------------------------------------------------------------------
 SELECT fixture_reset();
-SELECT sweeper_backlog() AS backlog;
+SELECT pg_temp.sweeper_backlog() AS backlog;
 BEGIN;
 CALL run_hold_sweeper(p_batch => 5);
 SELECT * FROM sweeper_batches;
@@ -93,4 +96,4 @@ REVOKE ALL ON PROCEDURE run_hold_sweeper(integer, integer, bigint) FROM regress_
 DROP ROLE regress_sweeper_caller;
 
 DROP VIEW sweeper_batches;
-DROP FUNCTION sweeper_backlog();
+DROP FUNCTION pg_temp.sweeper_backlog();

@@ -8,6 +8,9 @@
 --      merge group's mirror row equal to its tables' window (allocator_verify() stays empty).
 --   4. A table array of more than 64 elements (four times the 16 distinct tables) is refused
 --      by its size, read from its header, before it is copied or deconstructed.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 ------------------------------------------------------------------------------------------
@@ -46,7 +49,7 @@ SELECT try_detail($$SELECT create_table_hold(b(2), ARRAY[t(2)], p_ttl => '178000
 SELECT (try_detail($$SELECT create_table_hold(b(2), ARRAY[t(2)], p_ttl => '1000 years -360000 days 1 hour')$$)->>'ttl_seconds')::bigint
        = extract(epoch FROM (now() + interval '1000 years -360000 days 1 hour') - now())::bigint AS ttl_seconds_is_real;
 -- Only the one hold above was written.
-SELECT * FROM hx_state();
+SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
 -- 2. Explicit windows: within [2000-01-01, 2100-01-01) UTC, at most 24 hours long.

@@ -1,6 +1,9 @@
 -- allocator.lock_timeout: the GUC bounding how long one call waits for the allocator's
 -- locks (default 2s; the 55P03 behaviour itself is in assign_errors).
 -- Set before the library is loaded (as a pooler's startup options would), it still applies.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SET allocator.lock_timeout = '150ms';
 SELECT fixture_reset();
 SELECT count(*) FROM unassign_tables_atomic(b(1));

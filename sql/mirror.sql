@@ -2,6 +2,9 @@
 -- one non-shadow 'table' row per assignment and one 'merge_group' row per merge group,
 -- written in the same transaction and removed with what they mirror (unassign, booking
 -- deletion). While it is off, nothing is mirrored.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 -- The invariant, as a query: assignments without their table row, or table rows without

@@ -1,23 +1,23 @@
 -- allocator_alerts(): the four runbook alerts, quiet and firing, on crafted states. Blocked
 -- backends are real: other sessions (dblink) wait on this one's locks.
 \set ECHO none
-\i test/fixtures/ops_helpers.sql
+\i test/helpers/setup.sql
 \set ECHO all
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();
 
 ------------------------------------------------------------------------------------------
 -- 1. Quiet: one row per alert, nothing firing.
 ------------------------------------------------------------------------------------------
 SELECT alert, value, threshold, firing FROM allocator_alerts();
-SELECT alert, pg_temp.readable(detail) AS detail FROM allocator_alerts();
+SELECT alert, readable(detail) AS detail FROM allocator_alerts();
 
 ------------------------------------------------------------------------------------------
 -- 2. allocator.lock_contention: backends waiting for an allocator lock (booking 41232,
 --    table 41233) or for a lock on booking_table_assignments.
 ------------------------------------------------------------------------------------------
-CREATE EXTENSION dblink;
-SELECT dblink_connect('w1', pg_temp.conninfo()), dblink_connect('w2', pg_temp.conninfo()),
-       dblink_connect('w3', pg_temp.conninfo());
+CREATE EXTENSION IF NOT EXISTS dblink;
+SELECT dblink_connect('w1', conninfo()), dblink_connect('w2', conninfo()),
+       dblink_connect('w3', conninfo());
 SELECT dblink_exec('w1', 'SET allocator.lock_timeout = ''1min'''), dblink_exec('w3', 'SET allocator.lock_timeout = ''1min''');
 SELECT (SELECT pid FROM dblink('w1', 'SELECT pg_backend_pid()') AS r(pid int)) AS w1,
        (SELECT pid FROM dblink('w2', 'SELECT pg_backend_pid()') AS r(pid int)) AS w2,
@@ -30,7 +30,7 @@ SELECT count(*) FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)]);
 SELECT dblink_send_query('w1', $$SELECT count(*) FROM assign_tables_atomic_v2(b(2), ARRAY[t(1)])$$);
 SELECT dblink_send_query('w2', $$BEGIN; LOCK TABLE booking_table_assignments IN EXCLUSIVE MODE; COMMIT$$);
 SELECT dblink_send_query('w3', $$SELECT count(*) FROM assign_tables_atomic_v2(b(1), ARRAY[t(2)])$$);
-SELECT pg_temp.wait_until(format($$SELECT count(DISTINCT pid) = 3 FROM pg_locks WHERE NOT granted AND pid IN (%s, %s, %s)$$,
+SELECT wait_until(format($$SELECT count(DISTINCT pid) = 3 FROM pg_locks WHERE NOT granted AND pid IN (%s, %s, %s)$$,
                                  :w1, :w2, :w3)) AS all_waiting;
 SELECT alert, value, threshold, firing FROM allocator_alerts() WHERE alert = 'allocator.lock_contention';
 -- The detail names each blocked backend, what it waits for, who blocks it and its query;
@@ -67,7 +67,7 @@ SELECT put_hold(1, b(1), ARRAY[t(1)], '2030-06-01 19:00+00', '2030-06-01 21:00+0
 SELECT put_hold(2, b(2), ARRAY[t(2)], '2030-06-01 19:00+00', '2030-06-01 21:00+00', now() - interval '30 minutes');
 SELECT put_hold(3, b(3), ARRAY[t(3)], '2030-06-01 19:00+00', '2030-06-01 21:00+00', now() - interval '1 minute');
 SELECT put_hold(4, b(7), ARRAY[t(7)], '2030-06-01 20:00+00', '2030-06-01 22:00+00', now() + interval '3 minutes');
-SELECT alert, value, threshold, firing, pg_temp.readable(detail->'oldest') AS oldest,
+SELECT alert, value, threshold, firing, readable(detail->'oldest') AS oldest,
        (detail->'oldest'->>'expired_seconds')::int BETWEEN 1795 AND 1900 AS oldest_age_right,
        detail->'sweeper' AS sweeper
   FROM allocator_alerts() WHERE alert = 'allocator.hold_expiry_backlog';
@@ -98,7 +98,7 @@ SELECT pg_temp.conflict_event('capacity.selector', 'capacity.selector.assignment
        pg_temp.conflict_event('capacity.selector', 'capacity.selector.assignment', '1 second', '55P03', t(3)),
        pg_temp.conflict_event('staff-app', 'capacity.selector.assignment', '1 second', '23P01', t(3));
 INSERT INTO observability_events (source, event_type, context) VALUES ('capacity.hold', 'hold.created', '{}');
-SELECT alert, value, threshold, firing, pg_temp.readable(detail - 'look_at' - 'note') AS detail
+SELECT alert, value, threshold, firing, readable(detail - 'look_at' - 'note') AS detail
   FROM allocator_alerts() WHERE alert = 'allocator.rpc_conflict_rate';
 SELECT count(*) FROM set_allocator_alert_threshold('rpc_conflict_rate', 3, 'test');
 SELECT alert, value, threshold, firing FROM allocator_alerts() WHERE alert = 'allocator.rpc_conflict_rate';
@@ -113,4 +113,4 @@ SELECT preloaded, recent_insert_failures FROM allocator_telemetry_stats();
 SELECT alert, value, threshold, firing, detail->>'telemetry' AS telemetry, detail->>'note' AS note
   FROM allocator_alerts() WHERE alert IN ('allocator.rpc_conflict_rate', 'allocator.telemetry_insert_failures');
 
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();

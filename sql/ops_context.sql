@@ -2,9 +2,9 @@
 -- context API"), on a known state. Ids print as fixture names (tables by number, b1, h1,
 -- z1); timestamps of now() are left out.
 \set ECHO none
-\i test/fixtures/ops_helpers.sql
+\i test/helpers/setup.sql
 \set ECHO all
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();
 
 -- Lists of the context as rows.
 CREATE FUNCTION pg_temp.context_tables(booking uuid)
@@ -13,7 +13,7 @@ RETURNS TABLE (tbl text, zone text, seats int, mobility text, status text, free 
 LANGUAGE sql AS $$
     SELECT t->>'table_number', t->>'zone_name', (t->>'capacity')::int, t->>'mobility', t->>'status',
            (t->>'free')::boolean, (t->>'assigned_to_booking')::boolean,
-           pg_temp.readable(t->'held_for_booking')#>>'{}', pg_temp.readable(t->'blocked_by')
+           readable(t->'held_for_booking')#>>'{}', readable(t->'blocked_by')
       FROM jsonb_array_elements(manual_context(booking)->'tables') WITH ORDINALITY AS x(t, n)
      ORDER BY n
 $$;
@@ -21,8 +21,8 @@ $$;
 ------------------------------------------------------------------------------------------
 -- 1. Errors.
 ------------------------------------------------------------------------------------------
-SELECT pg_temp.error_of($$SELECT manual_context(NULL)$$);
-SELECT pg_temp.error_of($$SELECT manual_context(b(99))$$);
+SELECT error_of($$SELECT manual_context(NULL)$$);
+SELECT error_of($$SELECT manual_context(b(99))$$);
 SELECT try_detail($$SELECT manual_context(b(99))$$) = jsonb_build_object('reason', 'booking_not_found', 'booking_id', b(99))
     AS detail_names_booking;
 
@@ -36,21 +36,21 @@ SELECT put_hold(1, b(7), ARRAY[t(7)], '2030-06-01 20:00+00', '2030-06-01 22:00+0
 SELECT put_hold(2, b(3), ARRAY[t(8)], '2030-06-01 19:00+00', '2030-06-01 21:00+00', now() - interval '1 minute');
 
 SELECT array(SELECT jsonb_object_keys(manual_context(b(1))) ORDER BY 1) AS keys;
-SELECT pg_temp.readable(manual_context(b(1))->'booking') AS booking;
+SELECT readable(manual_context(b(1))->'booking') AS booking;
 -- Every table of the restaurant (not X1 of restaurant 2), free or what blocks it in b1's
 -- window: b2's assignment, b7's live hold (its window overlaps 20:00-21:00), inactive M5,
 -- out-of-service M6. The expired hold on P2 blocks nothing.
 SELECT * FROM pg_temp.context_tables(b(1));
 -- Holds: live ones touching b1's window; not b3's expired one (it is not b1's).
-SELECT pg_temp.readable(manual_context(b(1))->'holds') AS holds;
-SELECT pg_temp.readable(manual_context(b(1))->'assignments') AS assignments;
+SELECT readable(manual_context(b(1))->'holds') AS holds;
+SELECT readable(manual_context(b(1))->'assignments') AS assignments;
 SELECT manual_context(b(1))->'conflicts' AS conflicts, manual_context(b(1))->'conflict_events' AS conflict_events;
 SELECT manual_context(b(1))->'flags' AS flags;
 
 -- b3's own hold shows even though it expired (not live), so the UI can say why confirming
 -- it fails; P2 is free for b3 again.
 SELECT h->>'hold_id' AS hold, h->'for_this_booking' AS mine, h->'live' AS live
-  FROM jsonb_array_elements(pg_temp.readable(manual_context(b(3))->'holds')) AS h ORDER BY 1;
+  FROM jsonb_array_elements(readable(manual_context(b(3))->'holds')) AS h ORDER BY 1;
 SELECT tbl, free, held_for_booking, blocked_by FROM pg_temp.context_tables(b(3)) WHERE zone = 'patio';
 -- b7 sees its own live hold on P1 (not a blocker for itself) and b1/b2 only where windows
 -- overlap (20:00-21:00).
@@ -71,18 +71,18 @@ SELECT tbl, zone, free FROM pg_temp.context_tables(b(9));
 -- checks): b1 sees its table held by another booking, b7 its hold over an assignment.
 INSERT INTO table_hold_members (hold_id, table_id, start_at, end_at)
 VALUES (h(1), t(1), '2030-06-01 20:00+00', '2030-06-01 22:00+00');
-SELECT pg_temp.readable(manual_context(b(1))->'conflicts') AS b1_conflicts;
-SELECT pg_temp.readable(manual_context(b(7))->'conflicts') AS b7_conflicts;
+SELECT readable(manual_context(b(1))->'conflicts') AS b1_conflicts;
+SELECT readable(manual_context(b(7))->'conflicts') AS b7_conflicts;
 DELETE FROM table_hold_members WHERE hold_id = h(1) AND table_id = t(1);
 -- b2 is moved to 19:30 after it was seated; one of its tables goes out of service; its
 -- party grows past the seats; its zone pin points elsewhere.
 UPDATE bookings SET start_at = '2030-06-01 19:30+00', party_size = 9, assigned_zone_id = z(2) WHERE id = b(2);
 UPDATE table_inventory SET status = 'out_of_service' WHERE id = t(3);
-SELECT pg_temp.readable(c) AS b2_conflicts
+SELECT readable(c) AS b2_conflicts
   FROM jsonb_array_elements(manual_context(b(2))->'conflicts') AS c;
 -- A cancelled booking still on its table.
 UPDATE bookings SET status = 'cancelled' WHERE id = b(1);
-SELECT pg_temp.readable(manual_context(b(1))->'conflicts') AS b1_conflicts;
+SELECT readable(manual_context(b(1))->'conflicts') AS b1_conflicts;
 
 ------------------------------------------------------------------------------------------
 -- 4. conflict_events: the latest refusals of this booking recorded as events (by the
@@ -98,7 +98,7 @@ VALUES (now() - interval '2 minutes', 'capacity.selector', 'capacity.selector.as
        (now(), 'capacity.hold', 'hold.created', 'info', r(1), b(7), '{}'),
        (now(), 'capacity.selector', 'capacity.selector.assignment', 'warning', r(1), b(2),
         jsonb_build_object('error', jsonb_build_object('code', '55P03', 'message', 'lock timeout')));
-SELECT pg_temp.readable(manual_context(b(7))->'conflict_events') AS b7_events;
+SELECT readable(manual_context(b(7))->'conflict_events') AS b7_events;
 
 ------------------------------------------------------------------------------------------
 -- 5. Read-only, and callable only with a grant.
@@ -113,4 +113,4 @@ SELECT manual_context(b(1));
 RESET ROLE;
 DROP ROLE regress_ops_staff;
 
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();

@@ -1,9 +1,9 @@
 -- set_allocator_flag(p_name, p_enabled, p_reason): short or runbook names, an audit event
 -- with old and new value, reason and caller, effect on every connection at once, errors.
 \set ECHO none
-\i test/fixtures/ops_helpers.sql
+\i test/helpers/setup.sql
 \set ECHO all
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();
 SELECT name, env_name FROM allocator_flag_names() ORDER BY name;
 
 ------------------------------------------------------------------------------------------
@@ -37,8 +37,8 @@ SELECT count(*) FROM set_allocator_flag('capacity_check', true, 'revert');
 ------------------------------------------------------------------------------------------
 -- 3. Every connection at once: another session's next call sees the flag.
 ------------------------------------------------------------------------------------------
-CREATE EXTENSION dblink;
-SELECT dblink_connect('other', pg_temp.conninfo());
+CREATE EXTENSION IF NOT EXISTS dblink;
+SELECT dblink_connect('other', conninfo());
 SELECT count(*) FROM set_allocator_flag('FEATURE_ALLOCATOR_MERGES_ENABLED', false, 'every connection');
 SELECT * FROM dblink('other', $$SELECT try('SELECT * FROM assign_tables_atomic_v2(b(2), ARRAY[t(2), t(3)])')$$)
     AS r(other_session text);
@@ -68,7 +68,7 @@ DROP ROLE regress_ops_oncall;
 -- 5. Errors: 22023 before anything is written, JSON DETAIL, a HINT listing the names.
 ------------------------------------------------------------------------------------------
 SELECT count(*) AS events_before FROM observability_events \gset
-SELECT pg_temp.error_of($$SELECT set_allocator_flag('FEATURE_ALLOCATOR_TURBO', true, 'x')$$);
+SELECT error_of($$SELECT set_allocator_flag('FEATURE_ALLOCATOR_TURBO', true, 'x')$$);
 SELECT try_detail($$SELECT set_allocator_flag('turbo', true, 'x')$$);
 SELECT try($$SELECT set_allocator_flag('merges_enabled', false, NULL)$$) AS null_reason,
        try($$SELECT set_allocator_flag('merges_enabled', false, '')$$) AS empty_reason,
@@ -83,7 +83,7 @@ SELECT name, enabled FROM allocator_flags WHERE name = 'merges_enabled';
 --    check the mirror); back on, the mirror is rebuilt in the same call (SPEC) and the
 --    event says what the rebuild did.
 ------------------------------------------------------------------------------------------
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();
 SELECT count(*) FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)]);
 SELECT name, enabled FROM set_allocator_flag('FEATURE_ALLOCATIONS_DUAL_WRITE', false, 'incident 43: locks persist');
 SELECT count(*) FROM assign_tables_atomic_v2(b(2), ARRAY[t(2), t(3)]);
@@ -102,4 +102,4 @@ SELECT count(*) FROM set_allocator_flag('allocations_dual_write', true, 'already
 SELECT count(*) AS repairs FROM observability_events WHERE event_type = 'allocator.mirror_repaired';
 
 DROP EXTENSION dblink;
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();

@@ -4,11 +4,11 @@
 -- A query whose output depends on the clock or on pids runs as the body of a temporary view
 -- (or into \gset variables) and the view is read for what is stable.
 \set ECHO none
-\i test/fixtures/ops_helpers.sql
+\i test/helpers/setup.sql
 \set ECHO all
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();
 CREATE ROLE oncall;
-CREATE EXTENSION dblink;
+CREATE EXTENSION IF NOT EXISTS dblink;
 
 -- The evening: b1 on M1, b2 merged on M2+M3, b7 holds P1 (live), b3 and b7 have holds the
 -- sweeper has not removed yet (h21, h22, h23); b8 (party of 2, 19:00-21:00) has no table.
@@ -45,12 +45,12 @@ SELECT alert, threshold, reason, changed_by = session_user AS changed_by_me FROM
 ------------------------------------------------------------------------------------------
 -- 1. Lock contention. Another session waits for P2's table lock, which this session holds.
 ------------------------------------------------------------------------------------------
-SELECT dblink_connect('waiter', pg_temp.conninfo());
+SELECT dblink_connect('waiter', conninfo());
 SELECT dblink_exec('waiter', 'SET allocator.lock_timeout = ''1min''');
 BEGIN;
 SELECT count(*) FROM assign_tables_atomic_v2(b(7), ARRAY[t(8)]);
 SELECT dblink_send_query('waiter', $$SELECT count(*) FROM assign_tables_atomic_v2(b(8), ARRAY[t(8)])$$);
-SELECT pg_temp.wait_until($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND locktype = 'advisory')$$) AS waiting;
+SELECT wait_until($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND locktype = 'advisory')$$) AS waiting;
 
 CREATE TEMP VIEW guide_contention AS
 SELECT jsonb_pretty(detail) FROM allocator_alerts() WHERE alert = 'allocator.lock_contention';
@@ -98,14 +98,14 @@ SELECT count(*) FROM assign_tables_atomic_v2(b(7), ARRAY[t(4)]);
 SELECT count(*) AS b7_mirror_rows FROM allocations WHERE booking_id = b(7) AND resource_type = 'table';
 
 -- Cancelling and ending a blocker (here: a backend sleeping in a transaction).
-SELECT dblink_connect('blocker', pg_temp.conninfo());
+SELECT dblink_connect('blocker', conninfo());
 SELECT pid AS blocker_pid FROM dblink('blocker', 'SELECT pg_backend_pid()') AS r(pid int) \gset
 SELECT dblink_send_query('blocker', 'SELECT pg_sleep(60)');
-SELECT pg_temp.wait_until(format($$SELECT state = 'active' FROM pg_stat_activity WHERE pid = %s$$, :blocker_pid));
+SELECT wait_until(format($$SELECT state = 'active' FROM pg_stat_activity WHERE pid = %s$$, :blocker_pid));
 SELECT pg_cancel_backend(:blocker_pid);
 SELECT * FROM dblink_get_result('blocker', false) AS r(x text);
 SELECT pg_terminate_backend(:blocker_pid);
-SELECT pg_temp.wait_until(format($$SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = %s)$$, :blocker_pid))
+SELECT wait_until(format($$SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = %s)$$, :blocker_pid))
     AS blocker_gone;
 SELECT dblink_disconnect('blocker');
 
@@ -179,7 +179,7 @@ SELECT now() - n * interval '5 seconds', src, typ, 'warning', r(1), b(7),
 
 CREATE TEMP VIEW guide_conflict_rate AS
 SELECT value, jsonb_pretty(detail) FROM allocator_alerts() WHERE alert = 'allocator.rpc_conflict_rate';
-SELECT value, pg_temp.readable(jsonb_pretty::jsonb->'top_tables') AS top_tables,
+SELECT value, readable(jsonb_pretty::jsonb->'top_tables') AS top_tables,
        jsonb_pretty::jsonb->'by_source' AS by_source
   FROM guide_conflict_rate;
 
@@ -192,7 +192,7 @@ SELECT created_at, source, booking_id, context->>'table_id' AS table_id,
  LIMIT 20;
 SELECT source, bn(booking_id) AS booking, tn(table_id::uuid) AS tbl, code, message FROM guide_recent_conflicts;
 
-SELECT pg_temp.readable(conflicts::jsonb) AS conflicts_now, jsonb_array_length(events::jsonb) AS conflict_events FROM (
+SELECT readable(conflicts::jsonb) AS conflicts_now, jsonb_array_length(events::jsonb) AS conflict_events FROM (
 SELECT jsonb_pretty(manual_context('0000000c-0000-4000-8000-000000000007') -> 'conflicts'),
        jsonb_pretty(manual_context('0000000c-0000-4000-8000-000000000007') -> 'conflict_events')
 ) AS q(conflicts, events);
@@ -247,7 +247,7 @@ SELECT * FROM allocator_verify();
 DELETE FROM allocations WHERE resource_type = 'table' AND resource_id = t(1);
 INSERT INTO allocations (booking_id, restaurant_id, resource_type, resource_id, "window")
 VALUES (b(3), r(1), 'table', t(4), tstzrange('2030-06-01 19:00+00', '2030-06-01 21:00+00'));
-SELECT problem, pg_temp.readable(detail)->>'resource_id' AS resource, pg_temp.readable(detail)->>'why' AS why
+SELECT problem, readable(detail)->>'resource_id' AS resource, readable(detail)->>'why' AS why
   FROM allocator_verify();
 SELECT * FROM allocator_repair_mirror();
 SELECT * FROM allocator_verify();
@@ -291,4 +291,4 @@ REVOKE ALL ON FUNCTION
 FROM oncall;
 SELECT allocator_revoke_access('oncall');
 DROP ROLE oncall;
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();

@@ -4,11 +4,11 @@
 -- repairs never both insert, and it needs READ COMMITTED. The repair runs in another
 -- session (dblink) while this one plays the writer.
 \set ECHO none
-\i test/fixtures/ops_helpers.sql
+\i test/helpers/setup.sql
 \set ECHO all
-SELECT pg_temp.ops_reset();
-CREATE EXTENSION dblink;
-SELECT dblink_connect('repair', pg_temp.conninfo());
+SELECT ops_reset();
+CREATE EXTENSION IF NOT EXISTS dblink;
+SELECT dblink_connect('repair', conninfo());
 SELECT pid AS repair_pid FROM dblink('repair', 'SELECT pg_backend_pid()') AS r(pid int) \gset
 -- What the repair session holds or waits for on the two tables.
 CREATE FUNCTION pg_temp.repair_locks(pid int) RETURNS TABLE (rel text, mode text, granted boolean)
@@ -27,7 +27,7 @@ $$;
 BEGIN;
 SELECT count(*) FROM create_table_hold(b(7), ARRAY[t(7)]);
 SELECT dblink_send_query('repair', 'SELECT action, rows FROM allocator_repair_mirror()');
-SELECT pg_temp.wait_until(format($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted)$$, :repair_pid))
+SELECT wait_until(format($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted)$$, :repair_pid))
     AS repair_waiting;
 SELECT * FROM pg_temp.repair_locks(:repair_pid);
 SELECT count(*) FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)]);
@@ -45,7 +45,7 @@ SELECT * FROM allocator_verify();
 BEGIN;
 SELECT count(*) FROM assign_tables_atomic_v2(b(2), ARRAY[t(2)]);
 SELECT dblink_send_query('repair', 'SELECT action, rows FROM allocator_repair_mirror()');
-SELECT pg_temp.wait_until(format($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted
+SELECT wait_until(format($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted
                                                     AND relation = 'booking_table_assignments'::regclass)$$, :repair_pid))
     AS repair_waiting;
 SELECT * FROM pg_temp.repair_locks(:repair_pid);
@@ -64,7 +64,7 @@ BEGIN;
 SELECT * FROM allocator_repair_mirror();
 SELECT dblink_exec('repair', 'SET allocator.lock_timeout = ''1min''');
 SELECT dblink_send_query('repair', $$SELECT count(*) FROM assign_tables_atomic_v2(b(7), ARRAY[t(3)])$$);
-SELECT pg_temp.wait_until(format($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted)$$, :repair_pid))
+SELECT wait_until(format($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted)$$, :repair_pid))
     AS writer_waiting;
 SELECT * FROM pg_temp.repair_locks(:repair_pid) WHERE NOT granted;
 -- The writer shows up in the lock-contention alert.
@@ -84,7 +84,7 @@ DELETE FROM allocations WHERE resource_type = 'table' AND resource_id = t(2);
 BEGIN;
 SELECT * FROM allocator_repair_mirror();
 SELECT dblink_send_query('repair', 'SELECT action, rows FROM allocator_repair_mirror()');
-SELECT pg_temp.wait_until(format($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted)$$, :repair_pid))
+SELECT wait_until(format($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted)$$, :repair_pid))
     AS second_repair_waiting;
 COMMIT;
 SELECT * FROM dblink_get_result('repair') AS r(action text, rows bigint);
@@ -101,21 +101,21 @@ SELECT * FROM allocator_verify();
 SELECT dblink_exec('repair', 'BEGIN');
 SELECT count(*) FROM dblink('repair', $$SELECT * FROM unassign_tables_atomic(b(1))$$) AS r(table_id uuid);
 SET lock_timeout = '200ms';
-SELECT pg_temp.error_of($$SELECT * FROM allocator_repair_mirror()$$);
+SELECT error_of($$SELECT * FROM allocator_repair_mirror()$$);
 RESET lock_timeout;
 SELECT clock_timestamp() AS started \gset
-SELECT pg_temp.error_of($$SELECT * FROM allocator_repair_mirror()$$);
+SELECT error_of($$SELECT * FROM allocator_repair_mirror()$$);
 SELECT clock_timestamp() - :'started' BETWEEN interval '0.9 s' AND interval '5 s' AS waited_about_a_second;
 SELECT d->>'table' AS "table", d->'blocking_pids' = jsonb_build_array(:repair_pid) AS names_blocker
   FROM try_detail($$SELECT * FROM allocator_repair_mirror()$$) AS d;
 SHOW lock_timeout;
 SELECT dblink_exec('repair', 'ROLLBACK');
 BEGIN ISOLATION LEVEL REPEATABLE READ;
-SELECT pg_temp.error_of($$SELECT * FROM allocator_repair_mirror()$$);
+SELECT error_of($$SELECT * FROM allocator_repair_mirror()$$);
 ROLLBACK;
 
 SELECT dblink_disconnect('repair');
 DROP EXTENSION dblink;
 SELECT event_type, severity, context->'changes' AS changes
   FROM observability_events WHERE event_type = 'allocator.mirror_repaired' ORDER BY id;
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();

@@ -1,9 +1,9 @@
 -- allocator_alert_thresholds and set_allocator_alert_threshold(p_alert, p_threshold,
 -- p_reason): seeded with the runbook's values, changed with an audit event, kept by pg_dump.
 \set ECHO none
-\i test/fixtures/ops_helpers.sql
+\i test/helpers/setup.sql
 \set ECHO all
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();
 
 -- The shipped defaults (runbook: > 50 blocked, > 25 expired holds, > 10 conflicts a minute;
 -- any telemetry insert failure).
@@ -29,7 +29,7 @@ SELECT alert, threshold FROM set_allocator_alert_threshold('ALLOCATOR.LOCK_CONTE
 -- 2. Errors: 22023 and nothing written.
 ------------------------------------------------------------------------------------------
 SELECT count(*) AS events_before FROM observability_events \gset
-SELECT pg_temp.error_of($$SELECT set_allocator_alert_threshold('allocator.cpu', 1, 'x')$$);
+SELECT error_of($$SELECT set_allocator_alert_threshold('allocator.cpu', 1, 'x')$$);
 SELECT try_detail($$SELECT set_allocator_alert_threshold('allocator.cpu', 1, 'x')$$);
 SELECT try($$SELECT set_allocator_alert_threshold('allocator.rpc_conflict_rate', -1, 'x')$$) AS negative,
        try($$SELECT set_allocator_alert_threshold('allocator.rpc_conflict_rate', NULL, 'x')$$) AS null_threshold,
@@ -38,8 +38,8 @@ SELECT try($$SELECT set_allocator_alert_threshold('allocator.rpc_conflict_rate',
        try($$SELECT set_allocator_alert_threshold('allocator.rpc_conflict_rate', 1, NULL)$$) AS null_reason;
 SELECT count(*) - :events_before AS events_written FROM observability_events;
 -- Direct writes are checked too.
-SELECT pg_temp.sqlstate_of($$INSERT INTO allocator_alert_thresholds (alert, threshold) VALUES ('allocator.cpu', 1)$$) AS unknown_row,
-       pg_temp.sqlstate_of($$UPDATE allocator_alert_thresholds SET threshold = -5 WHERE alert = 'allocator.lock_contention'$$) AS negative_row;
+SELECT sqlstate_of($$INSERT INTO allocator_alert_thresholds (alert, threshold) VALUES ('allocator.cpu', 1)$$) AS unknown_row,
+       sqlstate_of($$UPDATE allocator_alert_thresholds SET threshold = -5 WHERE alert = 'allocator.lock_contention'$$) AS negative_row;
 
 ------------------------------------------------------------------------------------------
 -- 3. pg_dump: the table is registered with pg_extension_config_dump, and restoring its
@@ -72,7 +72,7 @@ SELECT a.attname AS threshold_column_without_comment
  WHERE a.attrelid = 'allocator_alert_thresholds'::regclass AND a.attnum > 0
    AND col_description(a.attrelid, a.attnum) IS NULL;
 
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();
 SELECT alert, threshold FROM allocator_alert_thresholds ORDER BY alert;
 
 ------------------------------------------------------------------------------------------

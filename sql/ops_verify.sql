@@ -3,13 +3,13 @@
 -- constraint forbids it, with the constraint out of the way inside a rolled-back
 -- transaction). allocator_repair_mirror() fixes the mirror problems.
 \set ECHO none
-\i test/fixtures/ops_helpers.sql
+\i test/helpers/setup.sql
 \set ECHO all
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();
 
 CREATE FUNCTION pg_temp.problems()
 RETURNS TABLE (problem text, detail jsonb) LANGUAGE sql AS $$
-    SELECT v.problem, pg_temp.readable(v.detail) FROM allocator_verify() v ORDER BY 1, 2::text
+    SELECT v.problem, readable(v.detail) FROM allocator_verify() v ORDER BY 1, 2::text
 $$;
 
 -- (Rows print with fixture names; random ids, such as merge groups', print as <uuid>.)
@@ -141,4 +141,4 @@ SELECT count(*) FROM unassign_tables_atomic(b(2), ARRAY[t(3)]);
 SELECT count(*) FROM confirm_table_hold((SELECT id FROM table_holds WHERE t(7) = ANY (table_ids)), b(7));
 SELECT sweep_expired_holds();
 SELECT * FROM pg_temp.problems();
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();

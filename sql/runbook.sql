@@ -5,9 +5,9 @@
 -- too. Where a snippet's output depends on the clock it runs as the body of a temporary
 -- view, and the view is read for what is stable.
 \set ECHO none
-\i test/fixtures/ops_helpers.sql
+\i test/helpers/setup.sql
 \set ECHO all
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();
 
 -- Known state: b1 on M1, b2 merged on M2+M3; b7 holds P1 (live, h1) and P2 (another day,
 -- live, h2); b3's hold on M4 (h3) and b7's on M4 the next day (h4) have expired.
@@ -133,4 +133,4 @@ order by created_at desc
 limit 20;
 SELECT message, created_at > now() - interval '1 minute' AS recent FROM runbook_conflicts;
 
-SELECT pg_temp.ops_reset();
+SELECT ops_reset();

@@ -2,6 +2,9 @@
 -- failure_modes). A role with service access, like Supabase's service_role, allocates for
 -- every restaurant without any write privilege on a table; the functions' pinned
 -- search_path ignores the caller's. (Staff access and tenancy: the tenancy suite.)
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 CREATE ROLE regress_alloc_service;
@@ -30,7 +33,7 @@ CREATE TABLE regress_evil.booking_table_assignments (LIKE booking_table_assignme
 CREATE TABLE regress_evil.bookings (LIKE bookings);
 GRANT USAGE ON SCHEMA regress_evil TO regress_alloc_service;
 SET ROLE regress_alloc_service;
-SET search_path = regress_evil, public;
+SET search_path = regress_evil, public, allocator_test;
 CREATE TEMP TABLE allocations (id int);
 CREATE TEMP TABLE table_inventory (id uuid);
 SELECT table_id FROM assign_tables_atomic_v2(b(2), ARRAY[t(2)]);

@@ -6,6 +6,9 @@
 -- allocator_verify() saw nothing. Every plant records each call it gets in attack_log and
 -- tries to make its owner superuser; the suite drives every allocator function and then
 -- expects an empty log.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 CREATE ROLE regress_attacker;
@@ -28,7 +31,7 @@ RESET ROLE;
 -- The plants work where the path lets them in: a query of the service role's own that puts
 -- public first calls them.
 SET ROLE regress_service;
-SET search_path = public, pg_catalog;
+SET search_path = public, pg_catalog, allocator_test;
 SELECT count(*) AS planted_unnest_reachable FROM unnest(ARRAY['0000000b-0000-4000-8000-000000000001'::uuid]);
 SELECT tstzrange('2030-01-01', '2030-01-02') && tstzrange('2030-01-01', '2030-01-02') AS planted_overlap;
 RESET search_path;
@@ -40,7 +43,7 @@ TRUNCATE attack_log;
 -- Every allocator function, called by a role granted EXECUTE, with public first on its path.
 ------------------------------------------------------------------------------------------
 SET ROLE regress_service;
-SET search_path = public, pg_catalog;
+SET search_path = public, pg_catalog, allocator_test;
 SELECT count(*) AS assigned FROM assign_tables_atomic_v2(b(1), ARRAY[t(1), t(2)], 'key-1');
 SELECT count(*) AS replayed FROM assign_tables_atomic_v2(b(1), ARRAY[t(1), t(2)], 'key-1');
 -- The planted && would say a live hold of another booking does not overlap: still 23P01.
@@ -64,7 +67,7 @@ RESET search_path;
 RESET ROLE;
 
 -- The telemetry worker's writer, and the schema's trigger functions, under the same path.
-SET search_path = public, pg_catalog;
+SET search_path = public, pg_catalog, allocator_test;
 SELECT record_conflict_event(now(), 'assign_tables_atomic_v2', b(5), '23P01', 'regress conflict',
                              '{"reason": "assignment_overlap", "table_id": "0000000b-0000-4000-8000-000000000003"}', 'hint');
 INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(4), t(5));
@@ -80,7 +83,7 @@ INSERT INTO table_holds (id, booking_id, restaurant_id, zone_id, table_ids, star
 VALUES (h(3), b(2), r(1), z(1), ARRAY[t(1)], '2030-06-01 19:30+00', '2030-06-01 20:30+00', now() + interval '10 minutes');
 INSERT INTO table_hold_members (hold_id, table_id, start_at, end_at)
 VALUES (h(3), t(1), '2030-06-01 19:30+00', '2030-06-01 20:30+00');
-SET search_path = public, pg_catalog;
+SET search_path = public, pg_catalog, allocator_test;
 SELECT problem FROM allocator_verify() ORDER BY problem;
 RESET search_path;
 

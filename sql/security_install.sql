@@ -6,6 +6,9 @@
 --     (0.1.0's install script called it 76 times as superuser), &&, unnest(uuid[]) and the
 --     rest of test/fixtures/hostile_plants.sql. A superuser's CREATE EXTENSION calls none.
 --  3. Installed into a schema of its own, the whole API works: nothing assumes public.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 CREATE ROLE anon NOLOGIN;
 CREATE ROLE authenticated NOLOGIN;
 CREATE ROLE service_role NOLOGIN;

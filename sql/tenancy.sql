@@ -3,6 +3,9 @@
 -- PGRST form of errors for PostgREST requests, the lock budget under statement_timeout,
 -- NULL as the default of optional parameters. The PostgREST stage plays the same over
 -- PostgREST's own SQL; this suite pins the SQL-level behaviour.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 \set SHOW_CONTEXT never
 CREATE FUNCTION pg_temp.u(n int) RETURNS uuid LANGUAGE sql IMMUTABLE

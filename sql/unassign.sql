@@ -1,6 +1,9 @@
 -- unassign_tables_atomic: removes the given tables (or all, p_table_ids NULL) of a booking
 -- with their mirror and ledger rows; clears the zone pin when nothing is left; unknown
 -- tables are not an error.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 SELECT count(*) FROM assign_tables_atomic_v2(b(1), ARRAY[t(1), t(2), t(3)], 'b1-three');
 SELECT count(*) FROM assign_tables_atomic_v2(b(2), ARRAY[t(7)], 'b2-one');

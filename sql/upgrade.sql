@@ -1,6 +1,9 @@
 -- Upgrade discipline: the installed version is the control file's default, and every
 -- version PostgreSQL knows of has an update path to it (a contiguous chain of
 -- allocator--A--B.sql scripts). With more than one version this walks the chain.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT extversion = (SELECT default_version FROM pg_available_extensions WHERE name = 'allocator') AS installed_is_default
   FROM pg_extension WHERE extname = 'allocator';
 SELECT count(*) >= 1 AS versions_known FROM pg_available_extension_versions WHERE name = 'allocator';

@@ -3,6 +3,9 @@
 -- writes anything. The connection reads the installed version once, and again only after
 -- a function of the database changed (ALTER EXTENSION UPDATE replaces them all) or after
 -- the check failed: nothing per call.
+\set ECHO none
+\i test/helpers/setup.sql
+\set ECHO all
 SELECT fixture_reset();
 
 SELECT try($$SELECT count(*) FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)])$$) AS matching_version;

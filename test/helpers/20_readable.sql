@@ -8,17 +8,13 @@
 -- put_hold(...): a hold row and its members written directly, for suites that need live or
 -- expired holds without going through the holds API.
 CREATE FUNCTION bn(id uuid) RETURNS text LANGUAGE sql STABLE
-    RETURN CASE WHEN id IS NULL THEN NULL
-                WHEN id::text LIKE '0000000c-0000-4000-8000-%' THEN 'b' || right(id::text, 12)::bigint
-                ELSE id::text END;
+    RETURN CASE WHEN fixture_name(id) LIKE 'b%' THEN fixture_name(id) ELSE id::text END;
 
 CREATE FUNCTION tn(id uuid) RETURNS text LANGUAGE sql STABLE
     RETURN coalesce((SELECT table_number FROM table_inventory WHERE table_inventory.id = tn.id), id::text);
 
 CREATE FUNCTION hn(id uuid) RETURNS text LANGUAGE sql STABLE
-    RETURN CASE WHEN id IS NULL THEN NULL
-                WHEN id::text LIKE '0000000d-0000-4000-8000-%' THEN 'h' || right(id::text, 12)::bigint
-                ELSE id::text END;
+    RETURN CASE WHEN fixture_name(id) LIKE 'h%' THEN fixture_name(id) ELSE id::text END;
 
 CREATE FUNCTION contract(d jsonb) RETURNS jsonb LANGUAGE sql STABLE
     RETURN jsonb_strip_nulls(jsonb_build_object(

@@ -39,14 +39,14 @@ CREATE FUNCTION readable(j jsonb) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s text := j::text;
     t record;
+    k record;
 BEGIN
     FOR t IN SELECT id::text AS id, table_number FROM table_inventory LOOP
         s := replace(s, t.id, t.table_number);
     END LOOP;
-    s := regexp_replace(s, '0000000c-0000-4000-8000-0*([0-9]+)', 'b\1', 'g');
-    s := regexp_replace(s, '0000000d-0000-4000-8000-0*([0-9]+)', 'h\1', 'g');
-    s := regexp_replace(s, '0000000a-0000-4000-8000-0*([0-9]+)', 'z\1', 'g');
-    s := regexp_replace(s, '00000001-0000-4000-8000-0*([0-9]+)', 'r\1', 'g');
+    FOR k IN SELECT * FROM fixture_kinds() WHERE kind <> 't' LOOP
+        s := regexp_replace(s, k.prefix || '-0000-4000-8000-0*([0-9]+)', k.kind || '\1', 'g');
+    END LOOP;
     s := regexp_replace(s, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<uuid>', 'g');
     RETURN strip_volatile(s::jsonb);
 END
