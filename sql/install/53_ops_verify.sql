@@ -2,6 +2,62 @@
 -- Invariants
 ------------------------------------------------------------------------------------------
 
+-- The invariants that allocator_verify checks for every booking and manual_context for one
+-- (54_ops_manual_context.sql) are written once, here: each an internal function of the rows
+-- that break it, for every booking (p_booking_id NULL) or those of one booking. STABLE, so
+-- they read their caller's snapshot. PL/pgSQL with custom plans, so that for one booking
+-- the filter on it is a constant and reaches the indexes (a generic plan of
+-- "p_booking_id IS NULL OR ... = p_booking_id" reads every row).
+
+-- Assign refuses tables under another booking's live hold and holds refuse assigned tables,
+-- but no constraint spans the two tables: this is the check. One row per live hold member
+-- and another booking's assignment of its table in an overlapping window; for one booking,
+-- the rows where it holds the table or is assigned it.
+CREATE FUNCTION @extschema@.allocator_hold_assignment_overlaps(p_booking_id uuid)
+RETURNS TABLE (hold_id uuid, hold_booking_id uuid, table_id uuid, hold_start_at timestamptz, hold_end_at timestamptz,
+               expires_at timestamptz, assignment_id uuid, booking_id uuid, start_at timestamptz, end_at timestamptz)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+    RETURN QUERY
+    SELECT h.id, h.booking_id, m.table_id, m.start_at, m.end_at, h.expires_at, a.id, a.booking_id, a.start_at, a.end_at
+      FROM @extschema@.table_hold_members m
+      JOIN @extschema@.table_holds h ON h.id OPERATOR(pg_catalog.=) m.hold_id AND h.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()
+      JOIN @extschema@.booking_table_assignments a
+        ON a.table_id OPERATOR(pg_catalog.=) m.table_id AND a.booking_id IS DISTINCT FROM h.booking_id
+       AND pg_catalog.tstzrange(a.start_at, a.end_at, '[)') OPERATOR(pg_catalog.&&) pg_catalog.tstzrange(m.start_at, m.end_at, '[)')
+     WHERE p_booking_id IS NULL
+        OR h.booking_id OPERATOR(pg_catalog.=) p_booking_id OR a.booking_id OPERATOR(pg_catalog.=) p_booking_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.allocator_hold_assignment_overlaps(uuid) IS
+    'Internal: the invariant hold_overlaps_assignment: live hold members on a table another booking is assigned '
+    'in an overlapping window (all, or those where the booking holds or is assigned the table).';
+
+-- bookings.assigned_zone_id is the zone of the booking's tables, and NULL without tables.
+-- table_zone_ids: the zones of its tables, sorted, NULL without tables.
+CREATE FUNCTION @extschema@.allocator_zone_pin_violations(p_booking_id uuid)
+RETURNS TABLE (booking_id uuid, assigned_zone_id uuid, table_zone_ids uuid[], why text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+    RETURN QUERY
+    SELECT b.id, b.assigned_zone_id, z.zone_ids,
+           CASE WHEN z.zone_ids IS NULL THEN 'pinned_without_assignments'
+                WHEN b.assigned_zone_id IS NULL THEN 'assigned_but_not_pinned'
+                ELSE 'pinned_to_other_zone' END
+      FROM @extschema@.bookings b
+      LEFT JOIN (SELECT a.booking_id, pg_catalog.array_agg(DISTINCT ti.zone_id ORDER BY ti.zone_id) AS zone_ids
+                   FROM @extschema@.booking_table_assignments a
+                   JOIN @extschema@.table_inventory ti ON ti.id OPERATOR(pg_catalog.=) a.table_id
+                  GROUP BY a.booking_id) z ON z.booking_id OPERATOR(pg_catalog.=) b.id
+     WHERE (p_booking_id IS NULL OR b.id OPERATOR(pg_catalog.=) p_booking_id)
+       AND ((z.zone_ids IS NULL AND b.assigned_zone_id IS NOT NULL)
+            OR (z.zone_ids IS NOT NULL AND z.zone_ids IS DISTINCT FROM ARRAY[b.assigned_zone_id]));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.allocator_zone_pin_violations(uuid) IS
+    'Internal: the invariant zone_pin_inconsistent: bookings (all, or the one) whose assigned_zone_id is not the '
+    'one zone of their tables, or is set without tables; why says which.';
+
 -- One statement, so every check reads the same snapshot.
 CREATE FUNCTION @extschema@.allocator_verify()
 RETURNS TABLE (problem text, detail jsonb)
@@ -62,33 +118,17 @@ SELECT p.problem, p.detail FROM (
                     WHERE NOT EXISTS (SELECT 1 FROM @extschema@.booking_table_assignments a
                                        WHERE a.booking_id OPERATOR(pg_catalog.=) l.booking_id AND a.table_id OPERATOR(pg_catalog.=) t))
     UNION ALL
-    -- Assign refuses tables under another booking's live hold and holds refuse assigned
-    -- tables, but no constraint spans the two tables: this is the check.
     SELECT 'hold_overlaps_assignment',
-           pg_catalog.jsonb_build_object('hold_id', h.id, 'hold_booking_id', h.booking_id, 'table_id', m.table_id,
-                              'hold_start_at', m.start_at, 'hold_end_at', m.end_at, 'expires_at', h.expires_at,
-                              'assignment_id', a.id, 'booking_id', a.booking_id,
-                              'start_at', a.start_at, 'end_at', a.end_at)
-      FROM @extschema@.table_hold_members m
-      JOIN @extschema@.table_holds h ON h.id OPERATOR(pg_catalog.=) m.hold_id AND h.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()
-      JOIN @extschema@.booking_table_assignments a
-        ON a.table_id OPERATOR(pg_catalog.=) m.table_id AND a.booking_id IS DISTINCT FROM h.booking_id
-       AND pg_catalog.tstzrange(a.start_at, a.end_at, '[)') OPERATOR(pg_catalog.&&) pg_catalog.tstzrange(m.start_at, m.end_at, '[)')
+           pg_catalog.jsonb_build_object('hold_id', o.hold_id, 'hold_booking_id', o.hold_booking_id, 'table_id', o.table_id,
+                              'hold_start_at', o.hold_start_at, 'hold_end_at', o.hold_end_at, 'expires_at', o.expires_at,
+                              'assignment_id', o.assignment_id, 'booking_id', o.booking_id,
+                              'start_at', o.start_at, 'end_at', o.end_at)
+      FROM @extschema@.allocator_hold_assignment_overlaps(NULL) o
     UNION ALL
-    -- bookings.assigned_zone_id is the zone of the booking's tables, and NULL without tables.
     SELECT 'zone_pin_inconsistent',
-           pg_catalog.jsonb_build_object('booking_id', b.id, 'assigned_zone_id', b.assigned_zone_id,
-                              'table_zone_ids', pg_catalog.to_jsonb(z.zone_ids),
-                              'why', CASE WHEN z.zone_ids IS NULL THEN 'pinned_without_assignments'
-                                          WHEN b.assigned_zone_id IS NULL THEN 'assigned_but_not_pinned'
-                                          ELSE 'pinned_to_other_zone' END)
-      FROM @extschema@.bookings b
-      LEFT JOIN (SELECT a.booking_id, pg_catalog.array_agg(DISTINCT ti.zone_id ORDER BY ti.zone_id) AS zone_ids
-                   FROM @extschema@.booking_table_assignments a
-                   JOIN @extschema@.table_inventory ti ON ti.id OPERATOR(pg_catalog.=) a.table_id
-                  GROUP BY a.booking_id) z ON z.booking_id OPERATOR(pg_catalog.=) b.id
-     WHERE (z.zone_ids IS NULL AND b.assigned_zone_id IS NOT NULL)
-        OR (z.zone_ids IS NOT NULL AND z.zone_ids IS DISTINCT FROM ARRAY[b.assigned_zone_id])
+           pg_catalog.jsonb_build_object('booking_id', z.booking_id, 'assigned_zone_id', z.assigned_zone_id,
+                              'table_zone_ids', pg_catalog.to_jsonb(z.table_zone_ids), 'why', z.why)
+      FROM @extschema@.allocator_zone_pin_violations(NULL) z
 ) p
 ORDER BY p.problem, p.detail::text
 $$;
