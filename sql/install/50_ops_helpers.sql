@@ -23,13 +23,12 @@ COMMENT ON FUNCTION @extschema@.allocator_error(text, text, jsonb, text) IS
     'Internal: raises an allocator error (SQLSTATE, message, JSON DETAIL with a reason, HINT).';
 
 -- The allocator's advisory-lock spaces: pg_locks shows its locks as locktype 'advisory' with
--- these objsubid values. Must match kBookingLockSpace / kTableLockSpace in
--- include/allocator/pg/locks.hpp (ops_alerts counts real waiters, so a mismatch fails it).
+-- these objsubid values. Read from the library (kBookingLockSpace / kTableLockSpace in
+-- include/allocator/pg/locks.hpp, their one definition), so SQL never repeats them.
 CREATE FUNCTION @extschema@.allocator_lock_spaces(OUT booking_lock_space integer, OUT table_lock_space integer)
 RETURNS record
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT 21001, 21002
-$$;
+LANGUAGE c IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'allocator_lock_spaces';
 COMMENT ON FUNCTION @extschema@.allocator_lock_spaces() IS
     'objsubid of the allocator''s advisory locks in pg_locks: booking locks and table locks. '
     'Example: SELECT * FROM pg_locks WHERE locktype = ''advisory'' AND objsubid IN (SELECT table_lock_space FROM allocator_lock_spaces());';
