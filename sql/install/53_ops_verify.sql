@@ -12,15 +12,32 @@
 -- Assign refuses tables under another booking's live hold and holds refuse assigned tables,
 -- but no constraint spans the two tables: this is the check. One row per live hold member
 -- and another booking's assignment of its table in an overlapping window; for one booking,
--- the rows where it holds the table or is assigned it.
+-- the rows where it holds the table or is assigned it. For one booking only the members
+-- that can be such rows are read (its holds', and those on its tables in its windows), by
+-- index, rather than every live hold's.
 CREATE FUNCTION @extschema@.allocator_hold_assignment_overlaps(p_booking_id uuid)
 RETURNS TABLE (hold_id uuid, hold_booking_id uuid, table_id uuid, hold_start_at timestamptz, hold_end_at timestamptz,
                expires_at timestamptz, assignment_id uuid, booking_id uuid, start_at timestamptz, end_at timestamptz)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off SET plan_cache_mode = force_custom_plan AS $$
 BEGIN
     RETURN QUERY
+    WITH checked AS (
+        SELECT m.hold_id, m.table_id, m.start_at, m.end_at FROM @extschema@.table_hold_members m
+         WHERE p_booking_id IS NULL
+        UNION ALL
+        (SELECT m.hold_id, m.table_id, m.start_at, m.end_at
+           FROM @extschema@.table_holds h JOIN @extschema@.table_hold_members m ON m.hold_id OPERATOR(pg_catalog.=) h.id
+          WHERE h.booking_id OPERATOR(pg_catalog.=) p_booking_id
+         UNION
+         SELECT m.hold_id, m.table_id, m.start_at, m.end_at
+           FROM @extschema@.booking_table_assignments a
+           JOIN @extschema@.table_hold_members m
+             ON m.table_id OPERATOR(pg_catalog.=) a.table_id
+            AND pg_catalog.tstzrange(m.start_at, m.end_at, '[)') OPERATOR(pg_catalog.&&) pg_catalog.tstzrange(a.start_at, a.end_at, '[)')
+          WHERE a.booking_id OPERATOR(pg_catalog.=) p_booking_id)
+    )
     SELECT h.id, h.booking_id, m.table_id, m.start_at, m.end_at, h.expires_at, a.id, a.booking_id, a.start_at, a.end_at
-      FROM @extschema@.table_hold_members m
+      FROM checked m
       JOIN @extschema@.table_holds h ON h.id OPERATOR(pg_catalog.=) m.hold_id AND h.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()
       JOIN @extschema@.booking_table_assignments a
         ON a.table_id OPERATOR(pg_catalog.=) m.table_id AND a.booking_id IS DISTINCT FROM h.booking_id
