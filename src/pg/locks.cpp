@@ -1,5 +1,6 @@
 #include "allocator/pg/locks.hpp"
 
+#include <string>
 #include <utility>
 
 #include "allocator/core/errors.hpp"
@@ -81,8 +82,29 @@ void LockBudget::acquire(int lock_space, const Uuid& id, const char* what) {
                              std::move(detail),
                              "Another allocator call holds it; retry. Allocator locks and their holders: "
                              "select pid, granted, objsubid from pg_locks where locktype = 'advisory' "
-                             "and objsubid in (21001, 21002).");
+                             "and objsubid in (" +
+                                 std::to_string(kBookingLockSpace) + ", " + std::to_string(kTableLockSpace) + ").");
     }
 }
 
+namespace {
+
+// allocator_lock_spaces(OUT booking_lock_space integer, OUT table_lock_space integer): the
+// constants above, so that SQL (allocator_alerts, the runbook's queries) never repeats them.
+Datum lock_spaces(FunctionCallInfo fcinfo) {
+    return pg_call([&] {
+        TupleDesc desc;
+        if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE || desc->natts != 2 ||
+            TupleDescAttr(desc, 0)->atttypid != INT4OID || TupleDescAttr(desc, 1)->atttypid != INT4OID)
+            elog(ERROR, "allocator_lock_spaces must return (booking_lock_space integer, table_lock_space integer)");
+        Datum values[2] = {Int32GetDatum(kBookingLockSpace), Int32GetDatum(kTableLockSpace)};
+        bool nulls[2] = {false, false};
+        return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls));
+    });
+}
+
+}  // namespace
+
 }  // namespace allocator::pg
+
+ALLOCATOR_SQL_FUNCTION(allocator_lock_spaces, -1, allocator::pg::lock_spaces)

@@ -14,6 +14,7 @@ namespace allocator::pg {
 // locktag_field4 values of our advisory locks: pg_locks shows them as locktype 'advisory'
 // with objsubid 21001 (bookings) or 21002 (tables); pg_advisory_* use 1 and 2. Below 32768
 // because pg_locks.objsubid is an int2 and larger values would read back negative.
+// The one definition: SQL reads them from allocator_lock_spaces() (locks.cpp).
 constexpr int kBookingLockSpace = 21001;
 constexpr int kTableLockSpace = 21002;
 
