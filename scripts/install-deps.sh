@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the build and the demo need from Debian's repositories; with
-# --with-node also what only the tests need: clang-format, and Node.js and node-postgres for
-# the client tests (Debian's own nodejs and node-pg where no Node.js is installed yet,
-# otherwise node-postgres from npm, test/client/package-lock.json).
+# --with-node also what only the tests need: clang-format and clang-tidy, and Node.js and
+# node-postgres for the client tests (Debian's own nodejs and node-pg where no Node.js is
+# installed yet, otherwise node-postgres from npm, test/client/package-lock.json).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -16,7 +16,7 @@ packages=(
 with_node=false
 [ "${1:-}" = "--with-node" ] && with_node=true
 if $with_node; then
-    packages+=(clang-format)
+    packages+=(clang-format clang-tidy)
     command -v node >/dev/null 2>&1 || packages+=(nodejs node-pg)
 fi
 

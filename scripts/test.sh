@@ -10,12 +10,13 @@
 #   upgrade    0.1.0 from git history, filled, updated in place: same rows, fresh-install code
 #   docs       every query of docs/operations.md is run by the regression suite
 #   format     every C++ file is as clang-format (.clang-format) writes it
+#   tidy       every C++ file passes clang-tidy (.clang-tidy), warnings as errors
 # Run one layer with: bash scripts/test.sh regress (one suite: bash scripts/run-regress.sh NAME)
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(format unit regress isolation client postgrest server upgrade docs)
+[ ${#stages[@]} -gt 0 ] || stages=(format tidy unit regress isolation client postgrest server upgrade docs)
 
 # Each stage does only its own work: the static checks and the unit tests need no server,
 # so the extension is built and installed only for a stage that runs one.

@@ -26,7 +26,8 @@ bool tables_connected(const std::vector<Uuid>& tables, const std::vector<Adjacen
         auto ia = index.find(e.a);
         auto ib = index.find(e.b);
         if (ia == index.end() || ib == index.end()) continue;
-        std::size_t ra = find(ia->second), rb = find(ib->second);
+        const std::size_t ra = find(ia->second);
+        const std::size_t rb = find(ib->second);
         if (ra != rb) {
             parent[ra] = rb;
             if (--components == 1) return true;

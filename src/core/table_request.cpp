@@ -34,7 +34,7 @@ std::vector<Uuid> normalize_table_ids(const std::vector<std::optional<Uuid>>& ra
         if (!raw[i]) {
             throw AllocatorError(SqlState::InvalidParameter,
                                  name + " must not contain NULL (element " + std::to_string(i + 1) + ")",
-                                 ErrorDetail("null_table_id").add("position", static_cast<long long>(i + 1)),
+                                 ErrorDetail("null_table_id").add("position", static_cast<long long>(i) + 1),
                                  "Remove the NULL element from the array.");
         }
         ids.push_back(*raw[i]);

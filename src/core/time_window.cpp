@@ -17,7 +17,7 @@ constexpr std::int64_t kPostgresEpochDays = 10957;
 void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
     z += 719468;
     const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = static_cast<unsigned>(z - era * 146097);
+    const auto doe = static_cast<unsigned>(z - era * 146097);
     const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     y = static_cast<std::int64_t>(yoe) + era * 400;
     const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
@@ -40,7 +40,8 @@ std::string format_timestamp(Timestamp ts) {
     const std::int64_t days = floor_div(total_seconds, kSecondsPerDay);
     const std::int64_t second_of_day = total_seconds - days * kSecondsPerDay;
     std::int64_t year = 0;
-    unsigned month = 0, day = 0;
+    unsigned month = 0;
+    unsigned day = 0;
     civil_from_days(days + kPostgresEpochDays, year, month, day);
     char buf[48];
     std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(year), month, day,

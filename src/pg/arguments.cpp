@@ -46,7 +46,7 @@ ArrayShape array_shape(Datum d) {
             ndim = expanded->ndims;
             dims = expanded->dims;
         } else {
-            constexpr int32 kHeaderBytes = static_cast<int32>(sizeof(ArrayType) - VARHDRSZ + 2 * sizeof(int) * MAXDIM);
+            constexpr auto kHeaderBytes = static_cast<int32>(sizeof(ArrayType) - VARHDRSZ + 2 * sizeof(int) * MAXDIM);
             auto* header = reinterpret_cast<ArrayType*>(
                 VARATT_IS_EXTENDED(raw) ? pg_detoast_datum_slice(raw, 0, kHeaderBytes) : raw);
             ndim = ARR_NDIM(header);

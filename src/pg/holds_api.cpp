@@ -49,7 +49,7 @@ std::optional<Timestamp> expiry_after(Timestamp now, Datum ttl) {
 // p_ttl's default, also for an explicit NULL (PostgREST passes a JSON null as NULL).
 Datum default_hold_ttl() {
     return pg_call([] {
-        Interval* ttl = static_cast<Interval*>(palloc0(sizeof(Interval)));
+        auto* ttl = static_cast<Interval*>(palloc0(sizeof(Interval)));
         ttl->time = static_cast<TimeOffset>(kDefaultHoldTtlSeconds) * USECS_PER_SEC;
         return IntervalPGetDatum(ttl);
     });
@@ -62,7 +62,7 @@ Datum hold_metadata_arg(FunctionCallInfo fcinfo, int n) {
     if (!is_object) {
         throw AllocatorError(SqlState::InvalidParameter, "p_metadata must be a JSON object",
                              ErrorDetail("metadata_not_object"),
-                             "Pass an object such as '{\"source\": \"staff-app\"}'.");
+                             R"(Pass an object such as '{"source": "staff-app"}'.)");
     }
     return metadata;
 }

@@ -417,8 +417,8 @@ Datum telemetry_stats(FunctionCallInfo fcinfo) {
         if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
             elog(ERROR, "allocator_telemetry_stats must return a row type");
         desc = BlessTupleDesc(desc);
-        Datum* values = static_cast<Datum*>(palloc0(sizeof(Datum) * Max(desc->natts, 1)));
-        bool* nulls = static_cast<bool*>(palloc0(sizeof(bool) * Max(desc->natts, 1)));
+        auto* values = static_cast<Datum*>(palloc0(sizeof(Datum) * Max(desc->natts, 1)));
+        auto* nulls = static_cast<bool*>(palloc0(sizeof(bool) * Max(desc->natts, 1)));
         for (int i = 0; i < desc->natts; ++i) {
             const Form_pg_attribute column = TupleDescAttr(desc, i);
             nulls[i] = true;

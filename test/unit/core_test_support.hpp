@@ -16,6 +16,7 @@
 namespace allocator::test {
 
 constexpr Timestamp kSecond = 1000000;
+constexpr Timestamp kMinute = 60 * kSecond;
 constexpr Timestamp kHour = 3600 * kSecond;
 constexpr Timestamp kDay = 24 * kHour;
 

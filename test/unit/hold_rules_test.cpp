@@ -21,7 +21,7 @@ HoldRecord hold_for(std::optional<std::uint8_t> booking, bool live = true) {
 
 TEST(CheckHoldTtl, BoundsAreInclusive) {
     EXPECT_NO_THROW(check_hold_ttl(10 * kSecond));
-    EXPECT_NO_THROW(check_hold_ttl(3 * 60 * kSecond));  // the default '3 minutes'
+    EXPECT_NO_THROW(check_hold_ttl(3 * kMinute));  // the default '3 minutes'
     EXPECT_NO_THROW(check_hold_ttl(kHour));
 }
 
@@ -49,19 +49,19 @@ constexpr Timestamp kNow = 850000000LL * kSecond;  // late 2026
 
 TEST(CheckHoldExpiry, RealTimeWithinBoundsPasses) {
     EXPECT_NO_THROW(check_hold_expiry(kNow, kNow + 10 * kSecond));
-    EXPECT_NO_THROW(check_hold_expiry(kNow, kNow + 3 * 60 * kSecond));
+    EXPECT_NO_THROW(check_hold_expiry(kNow, kNow + 3 * kMinute));
     EXPECT_NO_THROW(check_hold_expiry(kNow, kNow + kHour));
 }
 
 TEST(CheckHoldExpiry, ADayAwayIsOutOfRangeReportingTheRealTtl) {
     // '1 mon -30 days 59 minutes' from a 31-day month: 1 day 59 minutes.
-    const auto error = error_from([] { check_hold_expiry(kNow, kNow + kDay + 59 * 60 * kSecond); });
+    const auto error = error_from([] { check_hold_expiry(kNow, kNow + kDay + 59 * kMinute); });
     ASSERT_TRUE(fails_with(error, SqlState::InvalidParameter, "ttl_out_of_range"));
     EXPECT_TRUE(contains(error->detail().to_json(), "\"ttl_seconds\": 89940"));
 }
 
 TEST(CheckHoldExpiry, AlreadyExpiredIsOutOfRange) {
-    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kNow - kDay + 30 * 60 * kSecond); }),
+    EXPECT_TRUE(fails_with(error_from([] { check_hold_expiry(kNow, kNow - kDay + 30 * kMinute); }),
                            SqlState::InvalidParameter, "ttl_out_of_range"));
     EXPECT_TRUE(
         fails_with(error_from([] { check_hold_expiry(kNow, kNow); }), SqlState::InvalidParameter, "ttl_out_of_range"));

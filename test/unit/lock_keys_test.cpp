@@ -52,7 +52,8 @@ TEST(LockKey, EveryByteInfluencesTheKey) {
 TEST(LockKey, UsesTheWholeSixtyFourBitRange) {
     // The PostgreSQL layer puts the key into two 32-bit locktag fields; both halves must
     // vary, or the lock space degenerates to 32 bits.
-    std::set<std::uint32_t> high, low;
+    std::set<std::uint32_t> high;
+    std::set<std::uint32_t> low;
     for (std::uint8_t n = 0; n < 64; ++n) {
         const std::uint64_t key = lock_key(table_id(n));
         high.insert(static_cast<std::uint32_t>(key >> 32));

@@ -30,8 +30,8 @@ TEST(RecentCount, LivesInSharedMemory) {
 
 TEST(RecentCount, HasNoCap) {
     FiveMinutes c = empty_count();
-    for (int i = 0; i < 1000; ++i) c.add(kNow + i * 1000, 1);  // 1000 in one second
-    c.add(kNow + 2 * kSecond, 5000000000ULL);                  // beyond 32 bits
+    for (Timestamp i = 0; i < 1000; ++i) c.add(kNow + i * 1000, 1);  // 1000 in one second
+    c.add(kNow + 2 * kSecond, 5000000000ULL);                        // beyond 32 bits
     EXPECT_EQ(c.total(kNow + 3 * kSecond), 5000001000ULL);
 }
 

@@ -1,9 +1,9 @@
 // The error contract of SPEC section 4, as a C++ exception the PostgreSQL layer reports.
 //
-// Core code throws AllocatorError; one place in the PostgreSQL layer (src/pg/error_report.cpp,
-// pg::raise_error) turns it into ereport(ERROR) with SQLSTATE, message, JSON DETAIL and HINT,
-// or into PostgREST's PGRST form for a PostgREST request. Nothing else formats user-facing
-// errors.
+// Core code throws AllocatorError; one place in the PostgreSQL layer (src/pg/error_report.cpp:
+// pg::capture_current_exception, then pg::raise_error) turns it into ereport(ERROR) with
+// SQLSTATE, message, JSON DETAIL and HINT, or into PostgREST's PGRST form for a PostgREST
+// request. Nothing else formats user-facing errors.
 #pragma once
 
 #include <stdexcept>
@@ -45,7 +45,7 @@ private:
 
 class AllocatorError : public std::runtime_error {
 public:
-    AllocatorError(SqlState state, std::string message, ErrorDetail detail, std::string hint)
+    AllocatorError(SqlState state, const std::string& message, ErrorDetail detail, std::string hint)
         : std::runtime_error(message), state_(state), detail_(std::move(detail)), hint_(std::move(hint)) {}
 
     SqlState state() const { return state_; }

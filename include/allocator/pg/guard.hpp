@@ -33,6 +33,10 @@ template <typename Fn>
 auto pg_call(Fn&& fn) -> decltype(fn()) {
     using Result = decltype(fn());
     MemoryContext caller_context = CurrentMemoryContext;
+    // Set inside the sigsetjmp region, read after it. `failed`, not `caught != nullptr`,
+    // says an error was caught: CopyErrorData never returns NULL, which the analyzer cannot
+    // know, so a null test would have it follow a path that returns the result unset.
+    volatile bool failed = false;
     ErrorData* volatile caught = nullptr;
     if constexpr (std::is_void_v<Result>) {
         PG_TRY();
@@ -42,12 +46,12 @@ auto pg_call(Fn&& fn) -> decltype(fn()) {
             MemoryContextSwitchTo(caller_context);
             caught = CopyErrorData();
             FlushErrorState();
+            failed = true;
         }
         PG_END_TRY();
-        if (caught) throw PgError(caught);
+        if (failed) throw PgError(caught);
     } else {
         static_assert(std::is_scalar_v<Result>, "pg_call returns plain values (pointers, numbers, Datums)");
-        // volatile: assigned inside the sigsetjmp region.
         volatile Result result{};
         PG_TRY();
         { result = fn(); }
@@ -56,9 +60,10 @@ auto pg_call(Fn&& fn) -> decltype(fn()) {
             MemoryContextSwitchTo(caller_context);
             caught = CopyErrorData();
             FlushErrorState();
+            failed = true;
         }
         PG_END_TRY();
-        if (caught) throw PgError(caught);
+        if (failed) throw PgError(caught);
         return result;
     }
 }

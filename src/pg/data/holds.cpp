@@ -101,8 +101,8 @@ Datum insert_hold(const NewHold& hold, FunctionCallInfo fcinfo, MemoryContext re
         if (result_desc->natts != source_desc->natts)
             elog(ERROR, "allocator: table_holds has %d columns but the result has %d", source_desc->natts,
                  result_desc->natts);
-        Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * source_desc->natts));
-        bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * source_desc->natts));
+        auto* values = static_cast<Datum*>(palloc(sizeof(Datum) * source_desc->natts));
+        auto* nulls = static_cast<bool*>(palloc(sizeof(bool) * source_desc->natts));
         heap_deform_tuple(source, source_desc, values, nulls);
         MemoryContext old = MemoryContextSwitchTo(result_context);
         result_desc = BlessTupleDesc(result_desc);
