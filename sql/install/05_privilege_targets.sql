@@ -14,7 +14,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                 ELSE 'TABLE ' OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text END,
            coalesce(p.proowner, c.relowner),
            coalesce(p.proacl, c.relacl),
-           -- the tables only the allocator's functions write (SPEC section 2)
+           -- the tables only the allocator's functions write (docs/schema.md#allocator-state)
            coalesce(c.relname OPERATOR(pg_catalog.=) ANY (ARRAY[
                'booking_table_assignments', 'table_holds', 'table_hold_members', 'allocations',
                'booking_assignment_idempotency', 'allocator_flags', 'allocator_alert_thresholds',

@@ -1,4 +1,4 @@
--- Schema of SPEC section 2: reference data, allocator state, flags, pg_dump registration.
+-- Schema of docs/schema.md: reference data, allocator state, flags, pg_dump registration.
 
 -- The functions are RPCs: PostgREST must see the schema they live in. Supabase's
 -- "extensions" schema is never exposed to it, and there every call would be a 404, so the

@@ -1,4 +1,4 @@
-// The one place that turns errors into ereport(ERROR): AllocatorError (SPEC section 4
+// The one place that turns errors into ereport(ERROR): AllocatorError (docs/errors.md
 // contract), PostgreSQL errors caught by pg_call (re-thrown unchanged), and anything else
 // C++ threw (an internal error, never a crash). For a PostgREST request, the contract's
 // errors are raised in PostgREST's PGRST form instead, so it answers with the HTTP status

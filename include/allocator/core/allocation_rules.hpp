@@ -1,4 +1,4 @@
-// The business rules of SPEC section 3 over rows already loaded: which booking may be
+// The business rules of docs/api.md over rows already loaded: which booking may be
 // seated, which table sets are acceptable, what conflicts, what an idempotency key means.
 // Each check throws AllocatorError with the contract's SQLSTATE; none touches a database.
 #pragma once

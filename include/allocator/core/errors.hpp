@@ -1,4 +1,4 @@
-// The error contract of SPEC section 4, as a C++ exception the PostgreSQL layer reports.
+// The error contract (docs/errors.md), as a C++ exception the PostgreSQL layer reports.
 //
 // Core code throws AllocatorError; one place in the PostgreSQL layer (src/pg/error_report.cpp:
 // pg::capture_current_exception, then pg::raise_error) turns it into ereport(ERROR) with

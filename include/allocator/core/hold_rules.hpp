@@ -1,4 +1,4 @@
-// Rules of the hold lifecycle (SPEC section 3) over loaded rows: TTL bounds, ownership,
+// Rules of the hold lifecycle (docs/api.md#holds) over loaded rows: TTL bounds, ownership,
 // liveness. Conflict rules for holds live in allocation_rules.hpp with the others.
 #pragma once
 
