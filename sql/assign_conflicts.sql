@@ -1,4 +1,4 @@
--- assign_tables_atomic_v2: conflicts (SPEC section 3 "Conflict"). Another booking's
+-- assign_tables_atomic_v2: conflicts (docs/api.md#conflicts). Another booking's
 -- overlapping assignment or live hold on a requested table is 23P01; expired holds never
 -- block, swept or not; windows are half-open.
 -- Holds are inserted directly (put_hold), not through the hold API.

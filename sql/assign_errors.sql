@@ -1,4 +1,4 @@
--- SPEC section 4, the error contract, for assign_tables_atomic_v2 (unassign's errors are in
+-- docs/errors.md, the error contract, for assign_tables_atomic_v2 (unassign's errors are in
 -- the unassign suite; holds' are not tested here). Every row of the table: its SQLSTATE, a
 -- DETAIL that is a JSON object with "reason", a HINT. Then: bad arguments fail with 22023
 -- before any row is read (or any lock is waited for), and 55P03 from a second session.

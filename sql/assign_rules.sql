@@ -1,4 +1,4 @@
--- assign_tables_atomic_v2: the rules of SPEC section 3 for one booking at a time
+-- assign_tables_atomic_v2: the rules of docs/api.md#windows-and-tables for one booking at a time
 -- (window, deduplication, zone pin, booking status, table availability, capacity,
 -- adding tables, re-assigning what the booking already has).
 -- Conflicts, merges, idempotency and the mirror have suites of their own.

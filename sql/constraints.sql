@@ -1,4 +1,4 @@
--- Invariants the schema itself enforces (SPEC section 2), whatever writes the rows:
+-- Invariants the schema itself enforces (docs/schema.md#invariants), whatever writes the rows:
 -- undirected adjacency without duplicates, self-edges or cross-zone edges, and the
 -- exclusion constraint that backstops the allocator's own conflict check.
 \set ECHO none

@@ -1,4 +1,4 @@
--- SPEC section 6: the failure modes of the PL/pgSQL original, one regression test each
+-- docs/failure-modes.md: the failure modes of the PL/pgSQL original, one regression test each
 -- (items 1-4 and 7-10; 5 and 6 are about holds and are tested with them).
 \set ECHO none
 \i test/helpers/setup.sql
@@ -186,7 +186,7 @@ SELECT p.oid, p.proname, p.prosecdef, p.proconfig, p.proacl, p.prorettype, p.pro
   FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'allocator';
 SELECT count(*) >= 2 AS has_functions FROM ext_functions;
--- The SQL API of SPEC section 3 (whichever of it exists) is SECURITY DEFINER.
+-- The SQL API of docs/api.md (whichever of it exists) is SECURITY DEFINER.
 SELECT proname AS api_function_not_security_definer FROM ext_functions
  WHERE proname IN ('assign_tables_atomic_v2', 'unassign_tables_atomic', 'create_table_hold',
                    'confirm_table_hold', 'release_table_hold', 'sweep_expired_holds',

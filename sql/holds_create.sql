@@ -1,6 +1,6 @@
 -- create_table_hold: the returned row, members, mirror and event; TTL bounds; the same
 -- validation and conflict rules as assign_tables_atomic_v2; a hold also conflicts with
--- live holds; expired holds never block. Confirm, release, sweep, pg_cron and the SPEC 6
+-- live holds; expired holds never block. Confirm, release, sweep, pg_cron and the docs/failure-modes.md
 -- regressions have suites of their own (holds_confirm, holds_release, holds_sweep,
 -- holds_cron, holds_failure_modes).
 --

@@ -1,4 +1,4 @@
--- SPEC section 6, items 5 and 6: failure modes of the PL/pgSQL original that this extension
+-- docs/failure-modes.md, items 5 and 6: failure modes of the PL/pgSQL original that this extension
 -- must not repeat, one clearly labelled regression test each (with its parts).
 --
 --   Item 5. The hold-conflict error itself crashed (bad format string) and surfaced as
@@ -17,7 +17,7 @@
 SELECT fixture_reset();
 
 ------------------------------------------------------------------------------------------
--- SPEC 6 item 5: the hold-conflict error is 23P01 with a JSON DETAIL (reason hold_overlap,
+-- docs/failure-modes.md#5-hold-conflict-error: the hold-conflict error is 23P01 with a JSON DETAIL (reason hold_overlap,
 -- hold_id, table_id), never a crash and never 22023.
 ------------------------------------------------------------------------------------------
 -- A table whose number is a format-string bomb, so a message built with a bad format
@@ -54,7 +54,7 @@ SELECT * FROM hx_holds;
 SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
--- SPEC 6 item 6: holds expire by their TTL, whatever the dining window; release works;
+-- docs/failure-modes.md#6-hold-lifecycle: holds expire by their TTL, whatever the dining window; release works;
 -- the sweeper's event is accepted and an event failure is never swallowed.
 ------------------------------------------------------------------------------------------
 SELECT fixture_reset();

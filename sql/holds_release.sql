@@ -67,7 +67,7 @@ SELECT state_hash() = :'before' AS wrote_nothing;
 SELECT * FROM counts();
 
 ------------------------------------------------------------------------------------------
--- 5. Releasing never deletes a real assignment or its mirror rows (SPEC 6 item 2: the
+-- 5. Releasing never deletes a real assignment or its mirror rows (docs/failure-modes.md#2-occupancy-drift: the
 --    original deleted allocations by booking and table). Booking 1 is seated at M1 + M2
 --    and also holds M1 for the same window (its own assignment does not block its own
 --    hold), plus M1 + M2 for later the same evening: M1 then has three mirror rows, its

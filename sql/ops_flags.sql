@@ -80,7 +80,7 @@ SELECT name, enabled FROM allocator_flags WHERE name = 'merges_enabled';
 
 ------------------------------------------------------------------------------------------
 -- 6. allocations_dual_write: off, the allocator stops mirroring (allocator_verify does not
---    check the mirror); back on, the mirror is rebuilt in the same call (SPEC) and the
+--    check the mirror); back on, the mirror is rebuilt in the same call (docs/api.md#set_allocator_flag) and the
 --    event says what the rebuild did.
 ------------------------------------------------------------------------------------------
 SELECT ops_reset();

@@ -1,4 +1,4 @@
--- RUNBOOK.md: every SQL snippet as the runbook prints it (placeholders filled: <booking-id>
+-- docs/operations.md#the-runbooks-sql-snippets: every SQL snippet as the runbook prints it (placeholders filled: <booking-id>
 -- b7 = 0000000c-...-07 or b2 = ...-02, <hold-id> h1 = 0000000d-...-01), run on a known
 -- state, with the answer it must give. The pg_locks snippet is the one exception: stock
 -- PostgreSQL rejects it (22P02) and docs/operations.md ships the corrected query, run here

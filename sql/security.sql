@@ -1,4 +1,4 @@
--- Privileges and search_path (SPEC section 3 "All functions", section 6 item 9 is in
+-- Privileges and search_path (docs/api.md#conventions; docs/failure-modes.md#9-open-privileges is in
 -- failure_modes). A role with service access, like Supabase's service_role, allocates for
 -- every restaurant without any write privilege on a table; the functions' pinned
 -- search_path ignores the caller's. (Staff access and tenancy: the tenancy suite.)
@@ -57,7 +57,7 @@ SELECT try($$INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(3), t(7)
 RESET ROLE;
 
 ------------------------------------------------------------------------------------------
--- SPEC section 3 "All functions": every function of the extension has a COMMENT, and
+-- docs/api.md#conventions: every function of the extension has a COMMENT, and
 -- every argument has a name (PostgREST calls them with JSON bodies). Offenders listed.
 ------------------------------------------------------------------------------------------
 CREATE TEMP VIEW ext_functions AS

@@ -13,7 +13,7 @@
 ------------------------------------------------------------------------------------------
 
 -- The SQL side's error helper: SQLSTATE, message, a JSON DETAIL with a "reason", and a
--- HINT, as SPEC section 4 asks of every error; raised by the C++ error reporter, so a
+-- HINT, as docs/errors.md asks of every error; raised by the C++ error reporter, so a
 -- PostgREST request gets it in the same PGRST form as the C++ functions' errors.
 CREATE FUNCTION @extschema@.allocator_error(p_sqlstate text, p_message text, p_detail jsonb, p_hint text)
 RETURNS void

@@ -56,7 +56,7 @@ BEGIN
         RETURNING f.* INTO result;
     END IF;
 
-    -- SPEC: turning dual-write back on rebuilds the mirror, which went stale while it was off.
+    -- docs/api.md#set_allocator_flag: turning dual-write back on rebuilds the mirror, which went stale while it was off.
     IF flag_name OPERATOR(pg_catalog.=) 'allocations_dual_write' AND p_enabled AND old_enabled IS DISTINCT FROM true THEN
         SELECT pg_catalog.jsonb_object_agg(r.action, r.rows) INTO repair FROM @extschema@.allocator_repair_mirror() r;
     END IF;
