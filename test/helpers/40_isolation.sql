@@ -123,7 +123,7 @@ $$;
 -- isolationtester prints only an error's primary message, so the iso_* wrappers below re-raise
 -- any error with the same SQLSTATE and this message: 'SQLSTATE reason: message', reason being
 -- the DETAIL's JSON "reason" (the allocator's error contract) or 'constraint' for an error
--- PostgreSQL raised itself; with p_sqlstate_only, the SQLSTATE alone (for a race the SPEC lets
+-- PostgreSQL raised itself; with p_sqlstate_only, the SQLSTATE alone (for a race docs/locking.md lets
 -- either the allocator or a constraint refuse). The effect is the same as a bare call's: the
 -- error aborts the transaction. The one place a spec's error is formatted.
 CREATE PROCEDURE iso_reraise(p_state text, p_message text, p_detail text, p_sqlstate_only boolean DEFAULT false)
