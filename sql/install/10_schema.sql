@@ -101,8 +101,8 @@ CREATE TABLE @extschema@.booking_table_assignments (
     CONSTRAINT booking_table_assignments_no_overlap EXCLUDE USING gist (
         table_id WITH OPERATOR(pg_catalog.=), pg_catalog.tstzrange(start_at, end_at, '[)') WITH OPERATOR(pg_catalog.&&))
 );
-CREATE INDEX booking_table_assignments_merge_group_idx
-    ON @extschema@.booking_table_assignments (merge_group_id) WHERE merge_group_id IS NOT NULL;
+-- No index on merge_group_id: a merge group belongs to one booking, and every read of a
+-- group finds it by its booking (the unique key above); each merged row would only pay for it.
 COMMENT ON TABLE @extschema@.booking_table_assignments IS
     'Which tables a booking occupies and when ([start_at, end_at)). Written only by the allocator; '
     'an exclusion constraint forbids two overlapping rows on one table.';

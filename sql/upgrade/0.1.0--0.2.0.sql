@@ -7,6 +7,10 @@
 -- a function's OUT columns, so it is dropped here and created again with the others.
 DROP FUNCTION @extschema@.allocator_telemetry_stats();
 
+-- Nothing reads assignments by merge group (a group is found by its booking): 0.1.0's index
+-- on merge_group_id only cost every merged row an index insert.
+DROP INDEX @extschema@.booking_table_assignments_merge_group_idx;
+
 -- A confirm replays an idempotency key only for the hold that stored it.
 ALTER TABLE @extschema@.booking_assignment_idempotency ADD COLUMN hold_id uuid;
 COMMENT ON COLUMN @extschema@.booking_assignment_idempotency.hold_id IS
