@@ -5,7 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-command -v clang-format >/dev/null || { echo "clang-format is not installed (scripts/install-deps.sh --with-node)"; echo "0 1"; exit 0; }
+command -v clang-format >/dev/null || { echo "clang-format is not installed (bash scripts/install-deps.sh format)"; echo "0 1"; exit 0; }
 cd "$ROOT"
 passed=0
 failed=0

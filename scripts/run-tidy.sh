@@ -8,7 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-command -v clang-tidy >/dev/null || { echo "clang-tidy is not installed (scripts/install-deps.sh --with-node)"; echo "0 1"; exit 0; }
+command -v clang-tidy >/dev/null || { echo "clang-tidy is not installed (bash scripts/install-deps.sh tidy)"; echo "0 1"; exit 0; }
 cd "$ROOT"
 build="$ROOT/build/tidy"
 results=$(mktemp -d)

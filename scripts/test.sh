@@ -18,13 +18,20 @@ source "$(dirname "$0")/lib.sh"
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(format tidy unit regress isolation client postgrest server upgrade docs)
 
-# Each stage does only its own work: the static checks and the unit tests need no server,
-# so the extension is built and installed only for a stage that runs one.
+# Each stage does only its own work: it installs only its own dependencies, and the static
+# checks and the unit tests need no server, so the extension is built and installed only for
+# a stage that runs one.
 needs_server=false
+groups=()
 for stage in "${stages[@]}"; do
-    case $stage in format | tidy | unit) ;; *) needs_server=true ;; esac
+    case $stage in
+        format | tidy | unit) groups+=("$stage") ;;
+        regress | isolation | upgrade) groups+=(server); needs_server=true ;;
+        *) groups+=(server node); needs_server=true ;;
+    esac
 done
-bash "$ROOT/scripts/install-deps.sh" --with-node || { echo "0 passed, 1 failed"; exit 1; }
+mapfile -t groups < <(printf '%s\n' "${groups[@]}" | sort -u)
+bash "$ROOT/scripts/install-deps.sh" "${groups[@]}" || { echo "0 passed, 1 failed"; exit 1; }
 if $needs_server; then
     bash "$ROOT/scripts/build.sh" || { echo "0 passed, 1 failed"; exit 1; }
     # The suites' fixture and helpers, as the test-only extension allocator_test.
