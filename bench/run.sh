@@ -55,8 +55,8 @@ backlog=100000
 # Rates the ranges of bookings are sized for, with 25% to spare (the bare floor, which needs
 # no bookings, at 3x). A range used up stops the run (its sequence errors out): it never
 # measures no-ops.
-floor_tps=8000
-call_tps=4000
+floor_tps=10000
+call_tps=8000
 
 work=$(mktemp -d /tmp/allocator-bench.XXXXXX)
 [ "$(id -u)" = 0 ] && chown postgres:postgres "$work"
