@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <tuple>
 
@@ -15,13 +16,13 @@
 // order: each set is generated once, from its lowest table (the seed), by growing a
 // connected set (Wernicke's ESU: a table joins only through a neighbour that no earlier
 // member already offered) when adjacency is required, or as an ascending combination when
-// not. The best `plan_count` plans found so far are kept; a branch is cut as soon as no set
-// it can still produce could enter them. Its bound comes from the seat sums that adding j
-// more tables of the zone can reach (a small table computed once per zone, from the tables
-// the branch may still add, ignoring connectivity): that bound is exact enough that a
-// covering set is never grown (more tables only add seats left over, key 2) and a seed that
-// cannot reach the party at all is never expanded. Ties on keys 1-4 are cut by key 5: all
-// sets of one seed begin with the seed's id, so once the kept plans tie, later seeds stop.
+// not. The best `plan_count` plans found so far are kept, and a branch is cut as soon as no
+// set it can still produce could enter them. The bound comes from the seat sums that adding
+// j more tables can reach (SeatReach, computed once per zone over the tables a branch may
+// still add, ignoring connectivity), so a branch that can no longer seat the party is cut, and
+// so is a covering set's growth once the kept plans leave fewer seats over (more tables only
+// add seats). Ties on keys 1-4 are cut by key 5: every set of a seed begins with the seed's
+// id, so once the kept plans tie with what a seed can offer, the later seeds stop at once.
 
 namespace allocator {
 
@@ -29,6 +30,55 @@ namespace {
 
 using Word = std::uint64_t;
 constexpr int kWordBits = 64;
+
+// A Uuid as two big-endian words: Uuid's own order (bytes first to last) in two integer
+// comparisons, for the sorts and look-ups over every table and edge of a floor.
+struct IdKey {
+    std::uint64_t high = 0;
+    std::uint64_t low = 0;
+
+    explicit IdKey(const Uuid& id) {
+        std::memcpy(&high, id.bytes.data(), 8);
+        std::memcpy(&low, id.bytes.data() + 8, 8);
+        high = __builtin_bswap64(high);
+        low = __builtin_bswap64(low);
+    }
+    friend bool operator<(const IdKey& a, const IdKey& b) { return a.high != b.high ? a.high < b.high : a.low < b.low; }
+    friend bool operator==(const IdKey& a, const IdKey& b) { return a.high == b.high && a.low == b.low; }
+};
+
+// Position of an id in a list of distinct ids, by open addressing: the look-up of both ends
+// of every adjacency edge.
+class IdIndex {
+public:
+    explicit IdIndex(const std::vector<IdKey>& keys) : keys_(keys) {
+        std::size_t size = 16;
+        while (size < 2 * keys.size()) size <<= 1;
+        mask_ = size - 1;
+        slots_.assign(size, -1);
+        for (int i = 0; i < static_cast<int>(keys.size()); ++i) {
+            std::size_t slot = hash(keys[i]);
+            while (slots_[slot] >= 0) slot = (slot + 1) & mask_;
+            slots_[slot] = i;
+        }
+    }
+
+    int find(const IdKey& key) const {
+        for (std::size_t slot = hash(key);; slot = (slot + 1) & mask_) {
+            if (slots_[slot] < 0 || keys_[slots_[slot]] == key) return slots_[slot];
+        }
+    }
+
+private:
+    std::size_t hash(const IdKey& key) const {
+        return static_cast<std::size_t>(((key.high * 0x9E3779B97F4A7C15ULL) ^ key.low) * 0xC2B2AE3D27D4EB4FULL >> 32) &
+               mask_;
+    }
+
+    const std::vector<IdKey>& keys_;
+    std::size_t mask_ = 0;
+    std::vector<int> slots_;
+};
 
 // Rank keys 1-4 of the header; key 5 (table ids) is compared on the id lists.
 struct Key {
@@ -98,12 +148,13 @@ private:
 };
 
 // For a zone's movable tables in search order, the seat sums that exactly j tables taken
-// from positions p.. can reach (j < max_tables): the relaxation that bounds a branch. Sums
-// are clamped at `limit_` (recorded as the limit, a lower bound of the true sum), which
-// keeps every answer the bound needs exact or lower; see bound() in Search.
+// from positions p.. can reach (j < max_tables), as bit sets: the relaxation that bounds a
+// branch. Sums past `limit_` (the party plus the largest table, or all the zone can seat
+// when that is less) are dropped: j tables past it hold j - 1 that still seat the party with
+// fewer seats over, so the bound's best never came from them; that keeps the sets small.
 class SeatReach {
 public:
-    SeatReach(const std::vector<int>& caps, int max_add, int party) : max_add_(max_add) {
+    SeatReach(const std::vector<int>& caps, int max_add, int party) : sets_(max_add + 1) {
         std::vector<int> sorted(caps);
         std::sort(sorted.rbegin(), sorted.rend());
         long long top = 0;
@@ -111,33 +162,19 @@ public:
         const long long biggest = sorted.empty() ? 0 : sorted.front();
         const long long limit = std::min<long long>(std::max(party, 0), top) + biggest;
         const long long positions = static_cast<long long>(caps.size()) + 1;
-        // A floor of absurd capacities gets no table; its bound is then only the table count.
-        if (limit * positions * (max_add + 1) > kMaxEntries) return;
+        const long long words = limit / kWordBits + 1;
+        // A floor of absurd capacities gets no sets; its bound is then the table count alone.
+        if (words * positions * sets_ > kMaxWords) return;
         limit_ = static_cast<int>(limit);
-        stride_ = limit_ + 2;
-        at_least_.assign(static_cast<std::size_t>(positions * (max_add + 1) * stride_), -1);
-        most_.assign(static_cast<std::size_t>(positions * (max_add + 1)), -1);
+        words_ = static_cast<int>(words);
+        bits_.assign(static_cast<std::size_t>(positions * sets_ * words_), 0);
 
-        std::vector<std::vector<char>> reach(max_add + 1, std::vector<char>(limit_ + 1, 0));
-        reach[0][0] = 1;
-        for (int p = static_cast<int>(caps.size()); p >= 0; --p) {
-            if (p < static_cast<int>(caps.size())) {
-                const int cap = std::min(caps[p], limit_);
-                for (int j = max_add; j >= 1; --j) {
-                    for (int x = limit_; x >= 0; --x) {
-                        if (reach[j - 1][x]) reach[j][std::min(limit_, x + cap)] = 1;
-                    }
-                }
-            }
-            for (int j = 0; j <= max_add; ++j) {
-                int* row = &at_least_[(static_cast<std::size_t>(p) * (max_add + 1) + j) * stride_];
-                int next = -1;
-                for (int x = limit_; x >= 0; --x) {
-                    if (reach[j][x]) next = x;
-                    row[x] = next;
-                    if (reach[j][x] && most_[p * (max_add + 1) + j] < 0) most_[p * (max_add + 1) + j] = x;
-                }
-            }
+        // From the last position down: the sets at p are those at p + 1 with table p added.
+        Word* last = row(static_cast<int>(caps.size()), 0);
+        last[0] = 1;  // no table, no seats
+        for (int p = static_cast<int>(caps.size()) - 1; p >= 0; --p) {
+            std::copy(row(p + 1, 0), row(p + 1, 0) + sets_ * words_, row(p, 0));
+            for (int j = 1; j < sets_; ++j) add_shifted(row(p + 1, j - 1), row(p, j), std::min(caps[p], limit_));
         }
     }
 
@@ -146,19 +183,48 @@ public:
     // The smallest sum >= x that j tables from positions p.. reach, or -1.
     int at_least(int p, int j, int x) const {
         if (x > limit_) return -1;
-        return at_least_[(static_cast<std::size_t>(p) * (max_add_ + 1) + j) * stride_ + std::max(x, 0)];
+        x = std::max(x, 0);
+        const Word* bits = row(p, j);
+        int w = x / kWordBits;
+        Word word = bits[w] & (~Word{0} << (x % kWordBits));
+        while (word == 0) {
+            if (++w == words_) return -1;
+            word = bits[w];
+        }
+        return w * kWordBits + __builtin_ctzll(word);
     }
 
     // The largest sum j tables from positions p.. reach, or -1 when there are fewer tables.
-    int most(int p, int j) const { return most_[p * (max_add_ + 1) + j]; }
+    int most(int p, int j) const {
+        const Word* bits = row(p, j);
+        for (int w = words_ - 1; w >= 0; --w) {
+            if (bits[w] != 0) return w * kWordBits + kWordBits - 1 - __builtin_clzll(bits[w]);
+        }
+        return -1;
+    }
 
 private:
-    static constexpr long long kMaxEntries = 1 << 18;
-    int max_add_;
+    static constexpr long long kMaxWords = 1 << 18;
+
+    Word* row(int p, int j) { return &bits_[(static_cast<std::size_t>(p) * sets_ + j) * words_]; }
+    const Word* row(int p, int j) const { return &bits_[(static_cast<std::size_t>(p) * sets_ + j) * words_]; }
+
+    // to |= from shifted up by `shift` seats, sums past the limit dropped.
+    void add_shifted(const Word* from, Word* to, int shift) const {
+        const int whole = shift / kWordBits, part = shift % kWordBits;
+        for (int w = words_ - 1; w >= whole; --w) {
+            Word moved = from[w - whole] << part;
+            if (part != 0 && w - whole > 0) moved |= from[w - whole - 1] >> (kWordBits - part);
+            to[w] |= moved;
+        }
+        const int top_bits = limit_ % kWordBits + 1;
+        if (top_bits < kWordBits) to[words_ - 1] &= (Word{1} << top_bits) - 1;
+    }
+
+    int sets_;  // j = 0 .. max_add
     int limit_ = -1;
-    int stride_ = 0;
-    std::vector<int> at_least_;  // [p][j][x]
-    std::vector<int> most_;      // [p][j]
+    int words_ = 0;
+    std::vector<Word> bits_;  // [p][j][word]
 };
 
 // A zone's free movable tables: the ground a merge is searched on.
@@ -328,30 +394,75 @@ private:
 // The restaurant's tables a plan may use, sorted by id, the first row of an id kept (as
 // check_table_set reads them).
 std::vector<const TableInfo*> candidate_tables(const PlanRequest& in) {
-    std::vector<const TableInfo*> rows;
+    std::vector<std::pair<IdKey, const TableInfo*>> rows;
     rows.reserve(in.tables.size());
-    for (const TableInfo& t : in.tables) rows.push_back(&t);
-    std::stable_sort(rows.begin(), rows.end(), [](const TableInfo* a, const TableInfo* b) { return a->id < b->id; });
-    rows.erase(
-        std::unique(rows.begin(), rows.end(), [](const TableInfo* a, const TableInfo* b) { return a->id == b->id; }),
-        rows.end());
+    for (const TableInfo& t : in.tables) rows.emplace_back(IdKey(t.id), &t);
+    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    rows.erase(std::unique(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+               rows.end());
 
-    std::vector<Uuid> taken(in.taken);
+    std::vector<IdKey> taken;
+    taken.reserve(in.taken.size());
+    for (const Uuid& id : in.taken) taken.emplace_back(id);
     std::sort(taken.begin(), taken.end());
     const std::optional<Uuid>& pin = in.booking.assigned_zone_id;
     std::vector<const TableInfo*> out;
     out.reserve(rows.size());
-    for (const TableInfo* t : rows) {
+    for (const auto& [key, t] : rows) {
         if (t->restaurant_id != in.booking.restaurant_id || !t->active || t->status == "out_of_service") continue;
         if (pin && t->zone_id != *pin) continue;
-        if (std::binary_search(taken.begin(), taken.end(), t->id)) continue;
+        if (std::binary_search(taken.begin(), taken.end(), key)) continue;
         out.push_back(t);
     }
     return out;
 }
 
+// Both ends of every edge as candidate indices, -1 for a table that is not a candidate.
+std::vector<std::pair<int, int>> edge_ends(const PlanRequest& in, const std::vector<const TableInfo*>& candidates) {
+    std::vector<IdKey> keys;
+    keys.reserve(candidates.size());
+    for (const TableInfo* t : candidates) keys.emplace_back(t->id);
+    const IdIndex index(keys);
+    std::vector<std::pair<int, int>> ends;
+    ends.reserve(in.edges.size());
+    for (const AdjacencyEdge& e : in.edges) ends.emplace_back(index.find(IdKey(e.a)), index.find(IdKey(e.b)));
+    return ends;
+}
+
+// The edges that touch each candidate, in input order: all that check_table_set needs of
+// the edges to judge a plan, since tables_connected ignores an edge with an end outside it.
+class EdgesTouching {
+public:
+    EdgesTouching(const std::vector<std::pair<int, int>>& ends, std::size_t candidates) : start_(candidates + 2, 0) {
+        for (const auto& [a, b] : ends) {
+            if (a >= 0) ++start_[a + 2];
+            if (b >= 0 && b != a) ++start_[b + 2];
+        }
+        for (std::size_t i = 2; i < start_.size(); ++i) start_[i] += start_[i - 1];
+        edges_.resize(start_.back());
+        for (int e = 0; e < static_cast<int>(ends.size()); ++e) {
+            const auto [a, b] = ends[e];
+            if (a >= 0) edges_[start_[a + 1]++] = e;
+            if (b >= 0 && b != a) edges_[start_[b + 1]++] = e;
+        }
+    }
+
+    std::vector<AdjacencyEdge> of(const Found& plan, const std::vector<AdjacencyEdge>& edges) const {
+        std::vector<AdjacencyEdge> out;
+        for (int i = 0; i < plan.size; ++i) {
+            for (int k = start_[plan.ids[i]]; k < start_[plan.ids[i] + 1]; ++k) out.push_back(edges[edges_[k]]);
+        }
+        return out;
+    }
+
+private:
+    std::vector<int> start_;  // candidate i's edges are edges_[start_[i] .. start_[i + 1])
+    std::vector<int> edges_;
+};
+
 // The zones' merge grounds, the target zone's first.
-std::vector<Zone> merge_zones(const PlanRequest& in, const std::vector<const TableInfo*>& candidates, int max_tables,
+std::vector<Zone> merge_zones(const PlanRequest& in, const std::vector<const TableInfo*>& candidates,
+                              const std::vector<std::pair<int, int>>& ends, int max_tables,
                               const std::optional<Uuid>& target_zone) {
     std::vector<Zone> zones;
     std::vector<std::pair<int, int>> place(candidates.size(), {-1, -1});  // zone, member position
@@ -374,13 +485,7 @@ std::vector<Zone> merge_zones(const PlanRequest& in, const std::vector<const Tab
         z.adjacency.assign(z.members.size() * z.words, 0);
         z.reach.emplace(z.caps, max_tables - 1, in.booking.party_size);
     }
-    auto index_of = [&](const Uuid& id) {
-        auto it = std::lower_bound(candidates.begin(), candidates.end(), id,
-                                   [](const TableInfo* t, const Uuid& v) { return t->id < v; });
-        return it != candidates.end() && (*it)->id == id ? static_cast<int>(it - candidates.begin()) : -1;
-    };
-    for (const AdjacencyEdge& e : in.edges) {
-        const int a = index_of(e.a), b = index_of(e.b);
+    for (const auto& [a, b] : ends) {
         if (a < 0 || b < 0 || a == b || place[a].first < 0 || place[a].first != place[b].first) continue;
         Zone& z = zones[place[a].first];
         const int pa = place[a].second, pb = place[b].second;
@@ -438,11 +543,12 @@ std::vector<TablePlan> plan_tables(const PlanRequest& in) {
     const std::optional<Uuid> target_zone =
         in.booking.assigned_zone_id ? in.booking.assigned_zone_id : in.preferred_zone;
     const int max_tables = in.flags.merges_enabled ? in.max_tables : 1;
+    const std::vector<std::pair<int, int>> ends = max_tables > 1 ? edge_ends(in, candidates) : decltype(ends){};
     Search search(in, candidates, max_tables);
     search.singles(target_zone);
     if (max_tables > 1) {
         const bool connected = in.require_adjacency_argument || in.flags.require_adjacency;
-        for (const Zone& zone : merge_zones(in, candidates, max_tables, target_zone)) {
+        for (const Zone& zone : merge_zones(in, candidates, ends, max_tables, target_zone)) {
             if (zone.members.size() >= 2) search.merges(zone, connected);
         }
     }
@@ -451,6 +557,7 @@ std::vector<TablePlan> plan_tables(const PlanRequest& in) {
     const std::vector<Found>& found = search.plans();
     plans.reserve(found.size());
     const std::vector<ExistingAssignment> no_assignments;
+    const EdgesTouching touching(ends, candidates.size());
     for (std::size_t n = 0; n < found.size(); ++n) {
         const Found& f = found[n];
         TablePlan plan;
@@ -469,8 +576,8 @@ std::vector<TablePlan> plan_tables(const PlanRequest& in) {
         // The assignment's own rules, on every plan offered: a quote never offers what the
         // assignment would refuse.
         try {
-            check_table_set(TableSetCheck{in.booking, plan.tables, no_assignments, rows, in.edges, in.flags,
-                                          in.require_adjacency_argument});
+            check_table_set(TableSetCheck{in.booking, plan.tables, no_assignments, rows, touching.of(f, in.edges),
+                                          in.flags, in.require_adjacency_argument});
         } catch (const AllocatorError& e) {
             throw std::logic_error(std::string("table planner offered a plan the assignment rules refuse: ") +
                                    e.what());

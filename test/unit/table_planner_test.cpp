@@ -533,26 +533,29 @@ TEST(PlanTablesProperty, SamePlansInTheSameOrderAsABruteForceOfTheAssignmentRule
     EXPECT_GT(merges_seen, 500);
 }
 
-// Larger floors of one zone, where the pruning does most of the work: up to 12 tables, five
-// per plan, tight parties.
-TEST(PlanTablesProperty, SamePlansAsABruteForceOnDenserFloorsWithFiveTablesPerPlan) {
-    for (std::uint32_t seed = 1; seed <= 100; ++seed) {
+// One zone of `tables` tables of random capacities, edges of density 1/3, five tables per plan:
+// the planner against the brute force over `seeds` seeds.
+void expect_brute_force_on_one_zone(std::uint32_t seeds, std::pair<int, int> tables, std::pair<int, int> capacity,
+                                    std::pair<int, int> party) {
+    for (std::uint32_t seed = 1; seed <= seeds; ++seed) {
         std::mt19937 rng(seed * 7919);
-        auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+        auto pick = [&](std::pair<int, int> range) {
+            return std::uniform_int_distribution<int>(range.first, range.second)(rng);
+        };
         Case c;
         Floor& f = c.floor;
-        const int n = pick(6, 12);
-        for (int i = 1; i <= n; ++i) f.add(static_cast<std::uint8_t>((i * 53) % 251), pick(1, 3) * 2);
+        const int n = pick(tables);
+        for (int i = 1; i <= n; ++i) f.add(static_cast<std::uint8_t>((i * 53) % 251), pick(capacity) * 2);
         for (int a = 0; a < n; ++a) {
             for (int b = a + 1; b < n; ++b) {
-                if (pick(0, 2) == 0) f.edges.push_back({f.tables[a].id, f.tables[b].id});
+                if (pick({0, 2}) == 0) f.edges.push_back({f.tables[a].id, f.tables[b].id});
             }
         }
         f.flags.require_adjacency = seed % 2 == 0;
         f.flags.capacity_check = seed % 5 != 0;
-        f.booking.party_size = pick(5, 26);
+        f.booking.party_size = pick(party);
         f.max_tables = 5;
-        f.plan_count = pick(1, 4);
+        f.plan_count = pick({1, 4});
         const std::vector<TablePlan> got = f.plan();
         const std::vector<Expected> want = brute_force(c);
         ASSERT_EQ(got.size(), want.size()) << "seed " << seed;
@@ -560,6 +563,21 @@ TEST(PlanTablesProperty, SamePlansAsABruteForceOnDenserFloorsWithFiveTablesPerPl
             ASSERT_EQ(got[i].tables, want[i].tables) << "seed " << seed << " plan " << i + 1;
         }
     }
+}
+
+// Where the pruning does most of the work: up to 12 tables, five per plan, tight parties.
+TEST(PlanTablesProperty, SamePlansAsABruteForceOnDenserFloorsWithFiveTablesPerPlan) {
+    expect_brute_force_on_one_zone(100, {6, 12}, {1, 3}, {5, 26});  // 2, 4 or 6 seats
+}
+
+// Banquet tables: seat sums of several machine words in the search's bound.
+TEST(PlanTablesProperty, SamePlansAsABruteForceWithBanquetTables) {
+    expect_brute_force_on_one_zone(60, {5, 10}, {5, 45}, {20, 300});
+}
+
+// Capacities too large for the bound's seat sums: the search still finds the same plans.
+TEST(PlanTablesProperty, SamePlansAsABruteForceWithAbsurdCapacities) {
+    expect_brute_force_on_one_zone(40, {5, 9}, {1, 1000000}, {1, 4000000});
 }
 
 }  // namespace
