@@ -32,6 +32,15 @@ struct Floor {
         return tables.back();
     }
 
+    // A party, and movable tables 1, 2, ... of these capacities in zone 1.
+    static Floor of(int party_size, std::initializer_list<int> capacities) {
+        Floor f;
+        f.booking.party_size = party_size;
+        std::uint8_t n = 0;
+        for (const int capacity : capacities) f.add(++n, capacity);
+        return f;
+    }
+
     std::vector<TablePlan> plan() const {
         return plan_tables(PlanRequest{booking, tables, edges, taken, flags, require_adjacency_argument, preferred_zone,
                                        max_tables, plan_count});
@@ -89,11 +98,7 @@ TEST(PlanTables, FewerSeatsLeftOverOutranksASingleTable) {
 }
 
 TEST(PlanTables, ASingleTableComesBeforeAMergeLeavingAsManySeats) {
-    Floor f;
-    f.booking.party_size = 4;
-    f.add(1, 2);
-    f.add(2, 2);
-    f.add(3, 4);
+    Floor f = Floor::of(4, {2, 2, 4});
     f.plan_count = 2;
     const auto plans = f.plan();
     ASSERT_EQ(plans.size(), 2u);
@@ -101,15 +106,16 @@ TEST(PlanTables, ASingleTableComesBeforeAMergeLeavingAsManySeats) {
     EXPECT_EQ(plans[1].tables, ids({1, 2}));
     EXPECT_EQ(plans[1].rank.behind_previous_by, "table_count");
     EXPECT_EQ(plans[1].rank.table_count, 2);
+    // Why each ranks where it does, as the quote reports it.
+    EXPECT_EQ(plans[0].rank.to_json(),
+              "{\"position\": 1, \"seats_short\": 0, \"seats_left_over\": 0, \"table_count\": 1, \"zone_rank\": 0}");
+    EXPECT_EQ(plans[1].rank.to_json(),
+              "{\"position\": 2, \"seats_short\": 0, \"seats_left_over\": 0, \"table_count\": 2, \"zone_rank\": 0, "
+              "\"behind_previous_by\": \"table_count\"}");
 }
 
 TEST(PlanTables, FewerTablesComeBeforeMoreLeavingAsManySeats) {
-    Floor f;
-    f.booking.party_size = 6;
-    f.add(1, 2);
-    f.add(2, 2);
-    f.add(3, 2);
-    f.add(4, 4);
+    Floor f = Floor::of(6, {2, 2, 2, 4});
     const auto plans = f.plan();
     // {1,4} {2,4} {3,4} seat 6 with two tables; {1,2,3} needs three; {1,2,4} etc. leave 2 over.
     ASSERT_EQ(plans.size(), 7u);
@@ -180,23 +186,14 @@ TEST(PlanTables, FixedTablesAreOfferedAloneButNeverMerged) {
 }
 
 TEST(PlanTables, MergesDisabledLeavesSingleTables) {
-    Floor f;
-    f.booking.party_size = 4;
-    f.add(1, 2);
-    f.add(2, 2);
-    f.add(3, 6);
+    Floor f = Floor::of(4, {2, 2, 6});
     f.flags.merges_enabled = false;
     EXPECT_EQ(table_sets(f.plan()), (std::vector<std::vector<Uuid>>{ids({3})}));
 }
 
 TEST(PlanTables, RequiredAdjacencyOffersOnlyConnectedMerges) {
     for (const bool by_flag : {true, false}) {
-        Floor f;
-        f.booking.party_size = 6;
-        f.add(1, 2);
-        f.add(2, 2);
-        f.add(3, 2);
-        f.add(4, 2);
+        Floor f = Floor::of(6, {2, 2, 2, 2});
         f.edges = {edge(1, 2), edge(3, 2), edge(4, 4)};  // 1-2-3, 4 alone (a loop is no neighbour)
         f.max_tables = 4;
         (by_flag ? f.flags.require_adjacency : f.require_adjacency_argument) = true;
@@ -206,12 +203,7 @@ TEST(PlanTables, RequiredAdjacencyOffersOnlyConnectedMerges) {
 }
 
 TEST(PlanTables, WithoutRequiredAdjacencyAnyMovableTablesOfAZoneMerge) {
-    Floor f;
-    f.booking.party_size = 6;
-    f.add(1, 2);
-    f.add(2, 2);
-    f.add(3, 2);
-    f.add(4, 2);
+    Floor f = Floor::of(6, {2, 2, 2, 2});
     f.edges = {edge(1, 2), edge(3, 2)};
     f.max_tables = 4;
     EXPECT_EQ(table_sets(f.plan()), (std::vector<std::vector<Uuid>>{ids({1, 2, 3}), ids({1, 2, 4}), ids({1, 3, 4}),
@@ -219,11 +211,7 @@ TEST(PlanTables, WithoutRequiredAdjacencyAnyMovableTablesOfAZoneMerge) {
 }
 
 TEST(PlanTables, ATakenTableNeverJoinsTwoOthers) {
-    Floor f;
-    f.booking.party_size = 4;
-    f.add(1, 2);
-    f.add(2, 2);
-    f.add(3, 2);
+    Floor f = Floor::of(4, {2, 2, 2});
     f.edges = {edge(1, 2), edge(2, 3)};
     f.flags.require_adjacency = true;
     f.taken = {table_id(2)};
@@ -312,22 +300,6 @@ TEST(PlanTables, MaxTablesAndPlanCountOutOfRangeAreInvalid) {
         f.plan_count = bad;
         EXPECT_TRUE(fails_with(error_from([&] { f.plan(); }), SqlState::InvalidParameter, "plan_count_out_of_range"));
     }
-}
-
-TEST(PlanTables, RankExplanationIsJson) {
-    Floor f;
-    f.booking.party_size = 4;
-    f.add(1, 4);
-    f.add(2, 2);
-    f.add(3, 2);
-    f.plan_count = 2;
-    const auto plans = f.plan();
-    ASSERT_EQ(plans.size(), 2u);
-    EXPECT_EQ(plans[0].rank.to_json(),
-              "{\"position\": 1, \"seats_short\": 0, \"seats_left_over\": 0, \"table_count\": 1, \"zone_rank\": 0}");
-    EXPECT_EQ(plans[1].rank.to_json(),
-              "{\"position\": 2, \"seats_short\": 0, \"seats_left_over\": 0, \"table_count\": 2, \"zone_rank\": 0, "
-              "\"behind_previous_by\": \"table_count\"}");
 }
 
 // A 200-table floor of one zone, every table a movable 4-top in a 10 x 20 grid with
