@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -94,6 +95,13 @@ auto key_tuple(const Key& k) {
 
 bool key_less(const Key& a, const Key& b) {
     return key_tuple(a) < key_tuple(b);
+}
+
+// Seat sums saturate at INT_MAX: the schema bounds neither capacities nor party sizes, and
+// five tables of two billion seats each would overflow an int. A saturated sum seats every
+// party, and plans past it tie on the seats they leave over (reported as INT_MAX - party).
+int add_seats(int seats, int more) {
+    return static_cast<int>(std::min<long long>(static_cast<long long>(seats) + more, INT_MAX));
 }
 
 Key key_for(int party, int seats, int table_count, int zone_rank) {
@@ -306,7 +314,7 @@ private:
                 const int member = wi * kWordBits + __builtin_ctzll(ext[wi]);
                 ext[wi] &= ext[wi] - 1;
                 chosen_[count] = member;
-                const int with = seats + z.caps[member];
+                const int with = add_seats(seats, z.caps[member]);
                 offer(count + 1, with);
                 if (count + 1 >= max_tables_ || !admits_branch(seed_ + 1, count + 1, with, 1, &prefix, 1)) continue;
                 const Word* row = &z.adjacency[static_cast<std::size_t>(member) * words];
@@ -327,7 +335,7 @@ private:
         for (int member = chosen_[count - 1] + 1; member < static_cast<int>(z.members.size()); ++member) {
             chosen_[count] = member;
             prefix[count] = z.members[member];
-            const int with = seats + z.caps[member];
+            const int with = add_seats(seats, z.caps[member]);
             offer(count + 1, with);
             if (count + 1 < max_tables_ && admits_branch(member + 1, count + 1, with, 1, prefix.data(), count + 1)) {
                 grow_any(count + 1, with);
@@ -365,7 +373,7 @@ private:
             int added = z.reach->at_least(from, j, party - seats);
             if (added < 0) added = z.reach->most(from, j);  // short of the party
             if (added < 0) break;                           // fewer tables left than j
-            const Key key = key_for(party, seats + added, count + j, z.rank);
+            const Key key = key_for(party, add_seats(seats, added), count + j, z.rank);
             if (in_.flags.capacity_check && key.seats_short > 0) continue;
             if (!best || key_less(key, *best)) best = key;
         }
@@ -530,13 +538,17 @@ std::string PlanRank::to_json() const {
     return json.to_json();
 }
 
+void check_plan_limits(int max_tables, int plan_count) {
+    if (max_tables < 1 || max_tables > kMaxTablesPerPlan) {
+        throw_out_of_range("max_tables_out_of_range", "max_tables", max_tables, kMaxTablesPerPlan);
+    }
+    if (plan_count < 1 || plan_count > kMaxPlansPerQuote) {
+        throw_out_of_range("plan_count_out_of_range", "plan_count", plan_count, kMaxPlansPerQuote);
+    }
+}
+
 std::vector<TablePlan> plan_tables(const PlanRequest& in) {
-    if (in.max_tables < 1 || in.max_tables > kMaxTablesPerPlan) {
-        throw_out_of_range("max_tables_out_of_range", "max_tables", in.max_tables, kMaxTablesPerPlan);
-    }
-    if (in.plan_count < 1 || in.plan_count > kMaxPlansPerQuote) {
-        throw_out_of_range("plan_count_out_of_range", "plan_count", in.plan_count, kMaxPlansPerQuote);
-    }
+    check_plan_limits(in.max_tables, in.plan_count);
     check_booking_assignable(in.booking);
 
     const std::vector<const TableInfo*> candidates = candidate_tables(in);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <climits>
 #include <random>
 #include <tuple>
 
@@ -550,6 +551,23 @@ TEST(PlanTablesProperty, SamePlansAsABruteForceWithBanquetTables) {
 // Capacities too large for the bound's seat sums: the search still finds the same plans.
 TEST(PlanTablesProperty, SamePlansAsABruteForceWithAbsurdCapacities) {
     expect_brute_force_on_one_zone(40, {5, 9}, {1, 1000000}, {1, 4000000});
+}
+
+// Seat sums past INT_MAX saturate instead of wrapping round to short (negative) sums.
+TEST(PlanTables, SeatSumsPastIntMaxSaturate) {
+    Floor f = Floor::of(INT_MAX, {INT_MAX, INT_MAX - 1, INT_MAX / 2, INT_MAX / 2 + 2});
+    f.max_tables = 4;
+    const auto plans = f.plan();
+    ASSERT_FALSE(plans.empty());
+    EXPECT_EQ(plans[0].tables, ids({1}));
+    EXPECT_EQ(plans[0].seats_left_over, 0);
+    for (const TablePlan& p : plans) {
+        EXPECT_GE(p.seats, INT_MAX - 1) << "a wrapped sum";
+        EXPECT_GE(p.seats_left_over, 0);
+        EXPECT_EQ(p.rank.seats_short, 0);
+    }
+    // Of the 15 sets, {2}, {3} and {4} alone are short; {3, 4} seats INT_MAX + 1.
+    EXPECT_EQ(plans.size(), 12u);
 }
 
 }  // namespace

@@ -80,6 +80,10 @@ struct TablePlan {
     PlanRank rank;
 };
 
+// 22023 max_tables_out_of_range / plan_count_out_of_range unless 1 <= max_tables <=
+// kMaxTablesPerPlan and 1 <= plan_count <= kMaxPlansPerQuote (plan_tables checks it first).
+void check_plan_limits(int max_tables, int plan_count);
+
 // The best `plan_count` feasible plans, best first; empty when there is none. Throws 23514
 // booking_not_assignable for a cancelled, completed or no-show booking, 22023 for a
 // max_tables or plan_count out of range. Every plan returned has passed check_table_set.

@@ -58,6 +58,8 @@ void read_flags(const ReadSnapshot& snapshot, Flags& out) {
             out.merges_enabled = enabled;
         else if (name == "capacity_check")
             out.capacity_check = enabled;
+        else if (name == "auto_assign")
+            out.auto_assign = enabled;
     });
     flags.close();
 }
@@ -223,6 +225,14 @@ AllocationContext load_allocation_context(const AllocationContextRequest& reques
     if (final.size() > 1) read_edges(snapshot, final, context);
     snapshot.release();
     return context;
+}
+
+Flags load_flags() {
+    ReadSnapshot snapshot;
+    Flags flags;
+    read_flags(snapshot, flags);
+    snapshot.release();
+    return flags;
 }
 
 void write_assignment(const AssignmentWrite& w) {
