@@ -99,9 +99,9 @@ Datum hold_locked(LockBudget& locks, const AllocationContext& context, const Boo
     const std::vector<Uuid> expired =
         check_hold_conflicts(booking.id, request.window, load_occupants(request.tables, booking.id, request.window));
     if (!expired.empty()) delete_expired_holds(expired, request.removed_by);
-    return insert_hold(NewHold{booking, zone, request.tables, request.window, request.ttl, request.created_by,
-                               request.metadata},
-                       fcinfo, result_context);
+    return insert_hold(
+        NewHold{booking, zone, request.tables, request.window, request.ttl, request.created_by, request.metadata},
+        fcinfo, result_context);
 }
 
 Datum create_hold(FunctionCallInfo fcinfo) {
