@@ -142,7 +142,7 @@ cat "$update_log"
 check "ALTER EXTENSION allocator UPDATE succeeds" ok "$update"
 check "the extension is at 0.2.0" 0.2.0 "$(db postgres -c "SELECT extversion FROM pg_extension WHERE extname = 'allocator'")"
 check "every row survived" "$before" "$(db postgres -c "$state_sql")"
-check "the update adds the auto_assign flag, on" "t default" \
+check "the update adds the auto_assign flag, on" "true default" \
     "$(db postgres -c "SELECT enabled || ' ' || reason FROM allocator_flags WHERE name = 'auto_assign'")"
 check "a NaN threshold went back to its default, saying why" "10 t" \
     "$(db postgres -F ' ' -c "SELECT threshold, reason LIKE 'reset by the 0.2.0 update%' FROM allocator_alert_thresholds WHERE alert = 'allocator.rpc_conflict_rate'")"
