@@ -7,11 +7,11 @@
 // quote takes a new random 30% of the tables, a party of 1-20 and a preferred room. The stress
 // floors put 200 movable 4-tops in one 10 x 20 room, where a party of 19 or 20 needs five tables
 // and thousands of connected sets tie on every key but the table ids.
-#include <time.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -61,9 +61,13 @@ FloorPlan make_floor(const std::string& name, int table_count, int room_size, in
         f.tables.push_back(t);
     }
     for (int n = 0; n < table_count; ++n) {
-        const int room = n / room_size, at = n % room_size, row = at / cols, col = at % cols;
+        const int room = n / room_size;
+        const int at = n % room_size;
+        const int row = at / cols;
+        const int col = at % cols;
         for (const auto& step : {std::pair{0, 1}, {1, -1}, {1, 0}, {1, 1}}) {
-            const int r = row + step.first, c = col + step.second;
+            const int r = row + step.first;
+            const int c = col + step.second;
             const int m = room * room_size + r * cols + c;
             if (c < 0 || c >= cols || r * cols + c >= room_size || m >= table_count) continue;
             f.edges.push_back({f.tables[n].id, f.tables[m].id});
@@ -100,7 +104,8 @@ void run(const Scenario& s, int quotes, std::mt19937& rng) {
     Flags flags;
     flags.require_adjacency = s.adjacency;
     flags.capacity_check = s.capacity_check;
-    std::vector<double> micros, cpu;
+    std::vector<double> micros;
+    std::vector<double> cpu;
     micros.reserve(quotes);
     cpu.reserve(quotes);
     long long plans = 0;

@@ -181,7 +181,7 @@ public:
         Word* last = row(static_cast<int>(caps.size()), 0);
         last[0] = 1;  // no table, no seats
         for (int p = static_cast<int>(caps.size()) - 1; p >= 0; --p) {
-            std::copy(row(p + 1, 0), row(p + 1, 0) + sets_ * words_, row(p, 0));
+            std::copy(row(p + 1, 0), row(p + 1, 0) + static_cast<std::ptrdiff_t>(sets_) * words_, row(p, 0));
             for (int j = 1; j < sets_; ++j) add_shifted(row(p + 1, j - 1), row(p, j), std::min(caps[p], limit_));
         }
     }
@@ -219,7 +219,8 @@ private:
 
     // to |= from shifted up by `shift` seats, sums past the limit dropped.
     void add_shifted(const Word* from, Word* to, int shift) const {
-        const int whole = shift / kWordBits, part = shift % kWordBits;
+        const int whole = shift / kWordBits;
+        const int part = shift % kWordBits;
         for (int w = words_ - 1; w >= whole; --w) {
             Word moved = from[w - whole] << part;
             if (part != 0 && w - whole > 0) moved |= from[w - whole - 1] >> (kWordBits - part);
@@ -496,7 +497,8 @@ std::vector<Zone> merge_zones(const PlanRequest& in, const std::vector<const Tab
     for (const auto& [a, b] : ends) {
         if (a < 0 || b < 0 || a == b || place[a].first < 0 || place[a].first != place[b].first) continue;
         Zone& z = zones[place[a].first];
-        const int pa = place[a].second, pb = place[b].second;
+        const int pa = place[a].second;
+        const int pb = place[b].second;
         z.adjacency[static_cast<std::size_t>(pa) * z.words + pb / kWordBits] |= Word{1} << (pb % kWordBits);
         z.adjacency[static_cast<std::size_t>(pb) * z.words + pa / kWordBits] |= Word{1} << (pa % kWordBits);
     }
@@ -547,7 +549,8 @@ void check_plan_limits(int max_tables, int plan_count) {
     }
 }
 
-std::vector<TablePlan> plan_tables(const PlanRequest& in) {
+std::vector<TablePlan> plan_tables(const PlanRequest& request) {
+    const PlanRequest& in = request;
     check_plan_limits(in.max_tables, in.plan_count);
     check_booking_assignable(in.booking);
 

@@ -30,13 +30,14 @@ void return_plans(FunctionCallInfo fcinfo, const std::vector<TablePlan>& plans) 
     auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     for (const TablePlan& plan : plans) {
         const std::string explanation = plan.rank.to_json();
-        Datum values[7] = {Int32GetDatum(plan.rank.position),
-                           Param::of(plan.tables).value,
-                           datum_from_uuid(plan.zone),
-                           Int32GetDatum(plan.seats),
-                           Int32GetDatum(plan.seats_left_over),
-                           BoolGetDatum(plan.is_merge),
-                           pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(explanation.c_str())); })};
+        Datum values[7] = {
+            Int32GetDatum(plan.rank.position),
+            Param::of(plan.tables).value,
+            datum_from_uuid(plan.zone),
+            Int32GetDatum(plan.seats),
+            Int32GetDatum(plan.seats_left_over),
+            BoolGetDatum(plan.is_merge),
+            pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(explanation.c_str())); })};
         bool nulls[7] = {false, false, false, false, false, false, false};
         pg_call([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
     }
@@ -57,10 +58,9 @@ Datum quote(FunctionCallInfo fcinfo) {
     check_booking_assignable(booking);
     check_not_seated(booking, context.existing);
     const Floor floor = load_floor(booking.restaurant_id);
-    const std::vector<TablePlan> plans =
-        plan_floor({booking, floor, context.flags, options, options.window.value_or(booking.window),
-                    PlanPurpose::Assignment},
-                   limit);
+    const std::vector<TablePlan> plans = plan_floor(
+        {booking, floor, context.flags, options, options.window.value_or(booking.window), PlanPurpose::Assignment},
+        limit);
     spi_finish();
     return_plans(fcinfo, plans);
     return static_cast<Datum>(0);

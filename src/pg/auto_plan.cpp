@@ -36,19 +36,19 @@ ErrorDetail no_plan_detail(const char* reason, const FloorPlanRequest& r) {
 [[noreturn]] void throw_no_plan(const FloorPlanRequest& r) {
     const std::vector<Uuid> nothing_taken;
     if (!plan_tables(planner_request(r, nothing_taken, 1)).empty()) {
-        throw AllocatorError(SqlState::ExclusionViolation,
-                             "every table plan for booking " + r.booking.id.to_string() +
-                                 " is taken or held for the window",
-                             no_plan_detail("no_free_plan", r),
-                             "Another window, a higher p_max_tables, or quote_tables and manual_context to see "
-                             "what stands in the way.");
+        throw AllocatorError(
+            SqlState::ExclusionViolation,
+            "every table plan for booking " + r.booking.id.to_string() + " is taken or held for the window",
+            no_plan_detail("no_free_plan", r),
+            "Another window, a higher p_max_tables, or quote_tables and manual_context to see "
+            "what stands in the way.");
     }
-    throw AllocatorError(SqlState::CheckViolation,
-                         "no table plan of the restaurant can seat booking " + r.booking.id.to_string() +
-                             " under the assignment rules",
-                         no_plan_detail("no_feasible_plan", r),
-                         "A higher p_max_tables, or check the zone pin, the tables' service status and the "
-                         "merges_enabled, require_adjacency and capacity_check flags.");
+    throw AllocatorError(
+        SqlState::CheckViolation,
+        "no table plan of the restaurant can seat booking " + r.booking.id.to_string() + " under the assignment rules",
+        no_plan_detail("no_feasible_plan", r),
+        "A higher p_max_tables, or check the zone pin, the tables' service status and the "
+        "merges_enabled, require_adjacency and capacity_check flags.");
 }
 
 }  // namespace

@@ -57,6 +57,7 @@ std::vector<Uuid> ids(std::initializer_list<std::uint8_t> numbers) {
 
 std::vector<std::vector<Uuid>> table_sets(const std::vector<TablePlan>& plans) {
     std::vector<std::vector<Uuid>> out;
+    out.reserve(plans.size());
     for (const TablePlan& p : plans) out.push_back(p.tables);
     return out;
 }
@@ -319,7 +320,8 @@ TEST(PlanTables, BigDenseFloorFindsExactFits) {
         for (int c = 0; c < 20; ++c) {
             const int n = r * 20 + c;
             for (const auto& [dr, dc] : {std::pair{0, 1}, {1, -1}, {1, 0}, {1, 1}}) {
-                const int r2 = r + dr, c2 = c + dc;
+                const int r2 = r + dr;
+                const int c2 = c + dc;
                 if (r2 < 10 && c2 >= 0 && c2 < 20) f.edges.push_back({f.tables[n].id, f.tables[r2 * 20 + c2].id});
             }
         }
@@ -413,7 +415,7 @@ Case random_case(std::uint32_t seed) {
     for (int i = 0; i < occupant_count && !f.tables.empty(); ++i) {
         const std::uint8_t table = f.tables[pick(0, static_cast<int>(f.tables.size()) - 1)].id.bytes[15];
         const Window window = hours(pick(17, 21), pick(22, 23));
-        const std::uint8_t owner = static_cast<std::uint8_t>(chance(0.3) ? 1 : 2);  // 1 is the booking
+        const auto owner = static_cast<std::uint8_t>(chance(0.3) ? 1 : 2);  // 1 is the booking
         if (owner == 2 && chance(0.5)) {
             c.occupants.push_back(assignment_of(owner, table, window));
         } else {
@@ -480,7 +482,8 @@ std::vector<Expected> brute_force(const Case& c) {
 }
 
 TEST(PlanTablesProperty, SamePlansInTheSameOrderAsABruteForceOfTheAssignmentRules) {
-    int plans_seen = 0, merges_seen = 0;
+    int plans_seen = 0;
+    int merges_seen = 0;
     for (std::uint32_t seed = 1; seed <= 2000; ++seed) {
         Case c = random_case(seed);
         c.floor.taken = taken_tables(c.floor.booking.id, c.floor.booking.window, c.occupants, c.purpose);
@@ -511,7 +514,7 @@ TEST(PlanTablesProperty, SamePlansInTheSameOrderAsABruteForceOfTheAssignmentRule
 void expect_brute_force_on_one_zone(std::uint32_t seeds, std::pair<int, int> tables, std::pair<int, int> capacity,
                                     std::pair<int, int> party) {
     for (std::uint32_t seed = 1; seed <= seeds; ++seed) {
-        std::mt19937 rng(seed * 7919);
+        std::mt19937 rng(static_cast<std::mt19937::result_type>(seed) * 7919);
         auto pick = [&](std::pair<int, int> range) {
             return std::uniform_int_distribution<int>(range.first, range.second)(rng);
         };

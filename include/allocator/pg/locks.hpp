@@ -29,7 +29,7 @@ public:
     // Gives back one lock_tables(table_ids) of this call, before it wrote anything under it:
     // auto-assignment drops the locks of a plan another call took first, then locks the next
     // plan in lock order again (docs/locking.md). A lock the transaction held before stays.
-    void unlock_tables(const std::vector<Uuid>& table_ids);
+    static void unlock_tables(const std::vector<Uuid>& table_ids);
     // Whether some of the budget is left to wait for the locks of another plan.
     bool time_left() const;
 
