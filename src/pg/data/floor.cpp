@@ -32,22 +32,11 @@ select e.table_a, e.table_b
 
 Floor load_floor(const Uuid& restaurant_id) {
     Floor floor;
-    enum { kId = 1, kRestaurant, kZone, kCapacity, kNumber, kStatus, kMobility, kActive };
     Rows tables = kFloorTables.execute({Param::of(restaurant_id)});
     floor.tables.reserve(tables.size());
     for (uint64 i = 0; i < tables.size(); ++i) {
-        const Row r = tables[i];
-        TableInfo t;
-        t.id = r.uuid(kId);
-        t.restaurant_id = r.uuid(kRestaurant);
-        t.zone_id = r.uuid(kZone);
-        t.capacity = r.integer(kCapacity);
-        t.table_number = r.text(kNumber);
-        t.status = r.text(kStatus);
-        t.movable = r.text(kMobility) == "movable";
-        t.active = r.boolean(kActive);
-        floor.table_ids.push_back(t.id);
-        floor.tables.push_back(std::move(t));
+        floor.tables.push_back(table_info_of(tables[i], 1));
+        floor.table_ids.push_back(floor.tables.back().id);
     }
     std::sort(floor.table_ids.begin(), floor.table_ids.end());
 
