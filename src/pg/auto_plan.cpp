@@ -100,7 +100,7 @@ void auto_seat(LockBudget& locks, const FloorPlanRequest& r, const std::function
             // written: another call seated or held one of its tables since the read above.
             if (e.state() != SqlState::ExclusionViolation || !locks.time_left()) throw;
         }
-        locks.unlock_tables(plans.front().tables);
+        LockBudget::unlock_tables(plans.front().tables);
     }
 }
 
