@@ -33,6 +33,6 @@ psql_ -c "SELECT v.n AS tables, v.party, a.calls, round(a.auto_ms::numeric, 1) A
             FROM (VALUES (20, 2), (20, 10), (200, 2), (200, 10)) v(n, party), bench.auto_vs_manual(v.n, v.party, $calls) a"
 
 say "plan quality: 300 bookings on a 40-table floor, auto-assign vs first fit"
-psql_ -c "SELECT q.seed, q.strategy, q.seated, q.refused, q.empty_seats
+psql_ -q -c "set client_min_messages = warning" -c "SELECT q.seed, q.strategy, q.seated, q.refused, q.empty_seats
             FROM unnest(ARRAY[0.1, 0.2, 0.3, 0.4, 0.5]) s, bench.quality(s, 300) q ORDER BY 1, 2"
 echo "target: auto_vs_manual >= 0.7; auto-assign never seats fewer than first fit"
