@@ -102,7 +102,7 @@ state_sql="SELECT md5(string_agg(x, E'\n' ORDER BY x)) FROM (
     UNION ALL SELECT 'al ' || booking_id || resource_type || resource_id || \"window\" FROM allocations
     UNION ALL SELECT 'l ' || booking_id || idempotency_key || table_ids::text FROM booking_assignment_idempotency
     UNION ALL SELECT 'e ' || id || event_type || context::text FROM observability_events
-    UNION ALL SELECT 'f ' || name || enabled FROM allocator_flags
+    UNION ALL SELECT 'f ' || name || enabled FROM allocator_flags WHERE name <> 'auto_assign' -- new in 0.2.0
     UNION ALL SELECT 'b ' || id || coalesce(assigned_zone_id::text, '') FROM bookings) s"
 before=$(db postgres -c "$state_sql")
 counts_sql="SELECT (SELECT count(*) FROM booking_table_assignments) || ' ' || (SELECT count(*) FROM table_holds) || ' '
@@ -142,6 +142,8 @@ cat "$update_log"
 check "ALTER EXTENSION allocator UPDATE succeeds" ok "$update"
 check "the extension is at 0.2.0" 0.2.0 "$(db postgres -c "SELECT extversion FROM pg_extension WHERE extname = 'allocator'")"
 check "every row survived" "$before" "$(db postgres -c "$state_sql")"
+check "the update adds the auto_assign flag, on" "true default" \
+    "$(db postgres -c "SELECT enabled || ' ' || reason FROM allocator_flags WHERE name = 'auto_assign'")"
 check "a NaN threshold went back to its default, saying why" "10 t" \
     "$(db postgres -F ' ' -c "SELECT threshold, reason LIKE 'reset by the 0.2.0 update%' FROM allocator_alert_thresholds WHERE alert = 'allocator.rpc_conflict_rate'")"
 

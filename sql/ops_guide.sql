@@ -235,6 +235,11 @@ SELECT name, enabled, reason FROM guide_flags;
 SELECT * FROM set_allocator_flag('merges_enabled', false, 'INC-123: lock contention') \gset flag_
 SELECT :'flag_name' AS name, :'flag_enabled' AS enabled, :'flag_reason' AS reason;
 SELECT count(*) FROM set_allocator_flag('merges_enabled', true, 'INC-123 resolved');
+-- Switch auto-assignment off: the auto calls refuse before any lock, the quote still answers.
+SELECT name, enabled, reason FROM set_allocator_flag('auto_assign', false, 'INC-123: lock contention');
+SELECT try($$SELECT * FROM auto_assign_booking('0000000c-0000-4000-8000-000000000003')$$) AS auto_assign_off;
+SELECT count(*) > 0 AS quote_still_answers FROM quote_tables('0000000c-0000-4000-8000-000000000003', '2030-06-02 19:00+00', '2030-06-02 21:00+00', p_max_tables => 5);
+SELECT name, enabled, reason FROM set_allocator_flag('auto_assign', true, 'INC-123 resolved');
 
 -- The free tables for b1 (M1 is its own; M2, M3 b2's; P1 b7's live hold; M5, M6 unusable).
 SELECT t->>'table_number' AS table_number, t->>'zone_name' AS zone, (t->>'capacity')::int AS seats

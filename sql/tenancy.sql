@@ -79,6 +79,9 @@ SELECT try($$SELECT * FROM create_table_hold(b(3), ARRAY[t(3)])$$) AS create_hol
 SELECT try(format('SELECT * FROM confirm_table_hold(%L, %L)', :'staff_hold', b(2))) AS confirm_hold;
 SELECT try(format('SELECT release_table_hold(%L)', :'staff_hold')) AS release_hold;
 SELECT try($$SELECT manual_context(b(1))$$) AS manual_context;
+SELECT try($$SELECT * FROM quote_tables(b(3))$$) AS quote,
+       try($$SELECT * FROM auto_assign_booking(b(3))$$) AS auto_assign,
+       try($$SELECT * FROM auto_hold_tables(b(3))$$) AS auto_hold;
 -- What the refusal says.
 SELECT try_detail($$SELECT * FROM assign_tables_atomic_v2(b(3), ARRAY[t(3)])$$) - 'user_id' = jsonb_build_object(
            'reason', 'not_member', 'restaurant_id', r(1)) AS detail_names_the_restaurant,

@@ -199,7 +199,8 @@ COMMENT ON TABLE @extschema@.observability_events IS
 
 CREATE TABLE @extschema@.allocator_flags (
     name       text PRIMARY KEY
-               CHECK (name IN ('require_adjacency', 'merges_enabled', 'allocations_dual_write', 'capacity_check')),
+               CHECK (name IN ('require_adjacency', 'merges_enabled', 'allocations_dual_write', 'capacity_check',
+                             'auto_assign')),
     enabled    boolean NOT NULL,
     reason     text,
     changed_by text,
@@ -212,7 +213,8 @@ INSERT INTO @extschema@.allocator_flags (name, enabled, reason) VALUES
     ('require_adjacency', false, 'default'),
     ('merges_enabled', true, 'default'),
     ('allocations_dual_write', true, 'default'),
-    ('capacity_check', true, 'default');
+    ('capacity_check', true, 'default'),
+    ('auto_assign', true, 'default');
 
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.zones', '');

@@ -19,6 +19,26 @@ COMMENT ON FUNCTION @extschema@.create_table_hold(uuid, uuid[], interval, timest
     'Holds tables for a booking for p_ttl (10 seconds to 1 hour), with the same rules as an assignment; '
     'a hold also conflicts with any other live hold. Expired holds in the way are removed. Returns the hold.';
 
+CREATE FUNCTION @extschema@.auto_hold_tables(
+    p_booking_id        uuid,
+    p_ttl               interval DEFAULT '3 minutes',
+    p_start_at          timestamptz DEFAULT NULL,
+    p_end_at            timestamptz DEFAULT NULL,
+    p_max_tables        integer DEFAULT 3,
+    p_require_adjacency boolean DEFAULT false,
+    p_preferred_zone_id uuid DEFAULT NULL,
+    p_created_by        uuid DEFAULT NULL,
+    p_metadata          jsonb DEFAULT '{}')
+RETURNS @extschema@.table_holds
+LANGUAGE c VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'auto_hold_tables';
+COMMENT ON FUNCTION @extschema@.auto_hold_tables(uuid, interval, timestamptz, timestamptz, integer, boolean, uuid, uuid, jsonb) IS
+    'Holds the best plan for the booking (p_max_tables, p_require_adjacency, p_preferred_zone_id as for '
+    'quote_tables; every live hold counts as taken, the booking''s own too) for p_ttl, for its window or '
+    '[p_start_at, p_end_at), as create_table_hold of those tables (p_created_by, p_metadata, result and errors as '
+    'there); plans again when another call took a table first. 23514 auto_assign_disabled, booking_already_seated, '
+    'no_feasible_plan; 23P01 no_free_plan.';
+
 CREATE FUNCTION @extschema@.confirm_table_hold(
     p_hold_id         uuid,
     p_booking_id      uuid,

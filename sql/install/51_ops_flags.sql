@@ -8,7 +8,8 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     VALUES ('require_adjacency', 'FEATURE_ALLOCATOR_REQUIRE_ADJACENCY'),
            ('merges_enabled', 'FEATURE_ALLOCATOR_MERGES_ENABLED'),
            ('allocations_dual_write', 'FEATURE_ALLOCATIONS_DUAL_WRITE'),
-           ('capacity_check', 'FEATURE_ALLOCATOR_CAPACITY_CHECK')
+           ('capacity_check', 'FEATURE_ALLOCATOR_CAPACITY_CHECK'),
+           ('auto_assign', 'FEATURE_ALLOCATOR_AUTO_ASSIGN')
 $$;
 COMMENT ON FUNCTION @extschema@.allocator_flag_names() IS
     'The allocator flags by their short name and by the runbook''s environment-variable name; '

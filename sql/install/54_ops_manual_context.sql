@@ -197,6 +197,32 @@ $$;
 COMMENT ON FUNCTION @extschema@.allocator_context_conflict_events(uuid) IS
     'Internal: manual_context''s "conflict_events": the booking''s latest 20 error events.';
 
+-- "plans": the top three plans quote_tables offers the booking now (what auto_assign_booking
+-- would take first), each with its tables' numbers; [] for a booking the planner does not
+-- plan: one that has tables already or may not be seated.
+CREATE FUNCTION @extschema@.allocator_context_plans(p_booking_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM @extschema@.bookings b
+                    WHERE b.id OPERATOR(pg_catalog.=) p_booking_id AND b.status IN ('pending', 'confirmed', 'checked_in'))
+       OR EXISTS (SELECT FROM @extschema@.booking_table_assignments a WHERE a.booking_id OPERATOR(pg_catalog.=) p_booking_id) THEN
+        RETURN '[]';
+    END IF;
+    RETURN (
+        SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'rank', q.rank, 'table_ids', pg_catalog.to_jsonb(q.table_ids),
+                   'table_numbers', (SELECT pg_catalog.jsonb_agg(ti.table_number ORDER BY ti.id)
+                                       FROM @extschema@.table_inventory ti WHERE ti.id OPERATOR(pg_catalog.=) ANY (q.table_ids)),
+                   'zone_id', q.zone_id, 'seats', q.seats, 'seats_left_over', q.seats_left_over,
+                   'is_merge', q.is_merge, 'explanation', q.explanation) ORDER BY q.rank), '[]')
+          FROM @extschema@.quote_tables(p_booking_id, p_limit => 3) q);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.allocator_context_plans(uuid) IS
+    'Internal: manual_context''s "plans": the top three plans of quote_tables for the booking ([] for a booking '
+    'that has tables or may not be seated).';
+
 CREATE FUNCTION @extschema@.manual_context(p_booking_id uuid)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
@@ -227,6 +253,7 @@ BEGIN
         'assignments', @extschema@.allocator_context_assignments(booking.id),
         'conflicts', @extschema@.allocator_context_conflicts(booking.id),
         'conflict_events', @extschema@.allocator_context_conflict_events(booking.id),
+        'plans', @extschema@.allocator_context_plans(booking.id),
         'flags', (SELECT pg_catalog.jsonb_object_agg(f.name, f.enabled ORDER BY f.name) FROM @extschema@.allocator_flags f),
         'generated_at', pg_catalog.now());
 END
@@ -235,4 +262,4 @@ COMMENT ON FUNCTION @extschema@.manual_context(uuid) IS
     'What the staff UI shows for a booking, as jsonb: booking; tables (every table of its restaurant with zone, '
     'capacity, mobility, status, free for the booking''s window or blocked_by which assignment / hold); holds '
     '(the booking''s, and live holds touching its window); assignments; conflicts (what is wrong now); '
-    'conflict_events (latest refusals); flags. 22023 for NULL, P0002 for an unknown booking.';
+    'conflict_events (latest refusals); plans (the top three of quote_tables); flags. 22023 for NULL, P0002 for an unknown booking.';

@@ -95,6 +95,7 @@ RETURNS SETOF record
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH staff_rpc(name) AS (VALUES ('assign_tables_atomic_v2'), ('unassign_tables_atomic'), ('create_table_hold'),
                                     ('confirm_table_hold'), ('release_table_hold'), ('manual_context'),
+                                    ('quote_tables'), ('auto_assign_booking'), ('auto_hold_tables'),
                                     -- called by the row level security policies, as the reader
                                     ('allocator_caller_sees_all'), ('allocator_caller_restaurants')),
          staff_read(name) AS (VALUES ('booking_table_assignments'), ('table_holds'), ('allocations')),

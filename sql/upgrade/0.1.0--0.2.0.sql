@@ -11,6 +11,15 @@ DROP FUNCTION @extschema@.allocator_telemetry_stats();
 -- on merge_group_id only cost every merged row an index insert.
 DROP INDEX @extschema@.booking_table_assignments_merge_group_idx;
 
+-- Auto-assignment (issue 11) has a flag of its own, on by default as in a fresh install.
+ALTER TABLE @extschema@.allocator_flags
+    DROP CONSTRAINT allocator_flags_name_check,
+    ADD CONSTRAINT allocator_flags_name_check
+        CHECK (name IN ('require_adjacency', 'merges_enabled', 'allocations_dual_write', 'capacity_check',
+                        'auto_assign'));
+INSERT INTO @extschema@.allocator_flags (name, enabled, reason) VALUES ('auto_assign', true, 'default')
+    ON CONFLICT (name) DO NOTHING;
+
 -- A confirm replays an idempotency key only for the hold that stored it.
 ALTER TABLE @extschema@.booking_assignment_idempotency ADD COLUMN hold_id uuid;
 COMMENT ON COLUMN @extschema@.booking_assignment_idempotency.hold_id IS

@@ -47,11 +47,21 @@ std::vector<const Occupant*> in_report_order(const std::vector<Occupant>& occupa
     throw AllocatorError(SqlState::ExclusionViolation, message, std::move(detail), hint);
 }
 
-bool is_overlapping_conflict_candidate(const Occupant& o, const Window& window) {
-    return o.window.overlaps(window) && o.live;
+bool owned_by(const Occupant& o, const std::optional<Uuid>& booking_id) {
+    return booking_id && o.booking_id && *o.booking_id == *booking_id;
 }
 
 }  // namespace
+
+bool blocks_assignment(const Occupant& o, const Uuid& booking_id, const Window& window) {
+    return o.window.overlaps(window) && o.live && !owned_by(o, booking_id);  // our own rows never block us
+}
+
+bool blocks_hold(const Occupant& o, const std::optional<Uuid>& booking_id, const Window& window) {
+    if (!o.window.overlaps(window)) return false;
+    if (o.kind == Occupant::Kind::Assignment) return !owned_by(o, booking_id);
+    return o.live;  // expired holds in the way are deleted by the caller, under the same locks
+}
 
 void check_booking_assignable(const Booking& booking) {
     const std::string& s = booking.status;
@@ -247,8 +257,7 @@ Uuid check_table_set(const TableSetCheck& in) {
 
 void check_assignment_conflicts(const Booking& booking, const Window& window, const std::vector<Occupant>& occupants) {
     for (const Occupant* o : in_report_order(occupants)) {
-        if (!is_overlapping_conflict_candidate(*o, window)) continue;
-        if (o->booking_id && *o->booking_id == booking.id) continue;  // our own rows never block us
+        if (!blocks_assignment(*o, booking.id, window)) continue;
         if (o->kind == Occupant::Kind::Assignment) {
             throw_conflict(*o, window, "assignment_overlap",
                            "Choose another table or window, or unassign the other booking first.");
@@ -262,16 +271,17 @@ std::vector<Uuid> check_hold_conflicts(const std::optional<Uuid>& booking_id, co
                                        const std::vector<Occupant>& occupants) {
     std::vector<Uuid> expired;
     for (const Occupant* o : in_report_order(occupants)) {
-        if (!o->window.overlaps(window)) continue;
-        const bool ours = booking_id && o->booking_id && *o->booking_id == *booking_id;
+        if (!blocks_hold(*o, booking_id, window)) {
+            const bool expired_hold = o->kind == Occupant::Kind::Hold && o->window.overlaps(window);
+            if (expired_hold && std::find(expired.begin(), expired.end(), *o->hold_id) == expired.end()) {
+                expired.push_back(*o->hold_id);
+            }
+            continue;
+        }
+        const bool ours = owned_by(*o, booking_id);
         if (o->kind == Occupant::Kind::Assignment) {
-            if (ours) continue;
             throw_conflict(*o, window, "assignment_overlap",
                            "Choose another table or window, or unassign the other booking first.");
-        }
-        if (!o->live) {
-            if (std::find(expired.begin(), expired.end(), *o->hold_id) == expired.end()) expired.push_back(*o->hold_id);
-            continue;
         }
         throw_conflict(*o, window, ours ? "already_held" : "hold_overlap",
                        ours ? "The booking already holds this table; confirm or release that hold first."

@@ -1,4 +1,4 @@
-// SQL entry points of the hold lifecycle: create_table_hold, confirm_table_hold,
+// SQL entry points of the hold lifecycle: create_table_hold, auto_hold_tables, confirm_table_hold,
 // release_table_hold, sweep_expired_holds and the procedure run_hold_sweeper.
 //
 // Lock order, the same everywhere, so no two allocator calls wait on each other in a cycle:
@@ -14,6 +14,7 @@
 #include "allocator/pg/access.hpp"
 #include "allocator/pg/arguments.hpp"
 #include "allocator/pg/assignment.hpp"
+#include "allocator/pg/auto_plan.hpp"
 #include "allocator/pg/data/holds.hpp"
 #include "allocator/pg/data/occupants.hpp"
 #include "allocator/pg/data/sweep.hpp"
@@ -67,37 +68,99 @@ Datum hold_metadata_arg(FunctionCallInfo fcinfo, int n) {
     return metadata;
 }
 
-Datum create_hold(FunctionCallInfo fcinfo) {
-    const MemoryContext result_context = CurrentMemoryContext;
-    const Uuid booking_id = required_uuid_arg(fcinfo, 0, "p_booking_id");
-    const std::vector<Uuid> tables = required_table_ids_arg(fcinfo, 1);
+// p_ttl as create_table_hold reads it: its default for NULL, 22023 ttl_out_of_range.
+Datum hold_ttl_arg(FunctionCallInfo fcinfo, int n) {
     // The TTL is the real time to the expires_at that is stored: the INSERT computes
     // now() + $7 itself, and now() is the transaction's timestamp, so it stores this value.
     const Timestamp now = GetCurrentTransactionStartTimestamp();
-    const Datum ttl = PG_ARGISNULL(2) ? default_hold_ttl() : PG_GETARG_DATUM(2);
+    const Datum ttl = PG_ARGISNULL(n) ? default_hold_ttl() : PG_GETARG_DATUM(n);
     check_hold_expiry(now, expiry_after(now, ttl));
+    return ttl;
+}
+
+struct HoldRequest {
+    std::vector<Uuid> tables;  // sorted, distinct
+    Window window;
+    Datum ttl = 0;
+    std::optional<Uuid> created_by;
+    Datum metadata = 0;
+    bool require_adjacency_argument = false;
+    const char* removed_by = nullptr;  // names the call in the hold.expired event of a hold it removes
+};
+
+// With the booking locked and its context loaded: the table rules over the held tables,
+// their locks, the hold conflicts under them, the expired holds in the way removed, the hold
+// written. Shared by create_table_hold and auto_hold_tables.
+Datum hold_locked(LockBudget& locks, const AllocationContext& context, const Booking& booking,
+                  const HoldRequest& request, FunctionCallInfo fcinfo, MemoryContext result_context) {
+    const Uuid zone = check_table_set(TableSetCheck{booking, request.tables, context.existing, context.tables,
+                                                    context.edges, context.flags, request.require_adjacency_argument});
+    locks.lock_tables(request.tables);
+    const std::vector<Uuid> expired =
+        check_hold_conflicts(booking.id, request.window, load_occupants(request.tables, booking.id, request.window));
+    if (!expired.empty()) delete_expired_holds(expired, request.removed_by);
+    return insert_hold(
+        NewHold{booking, zone, request.tables, request.window, request.ttl, request.created_by, request.metadata},
+        fcinfo, result_context);
+}
+
+Datum create_hold(FunctionCallInfo fcinfo) {
+    const MemoryContext result_context = CurrentMemoryContext;
+    const Uuid booking_id = required_uuid_arg(fcinfo, 0, "p_booking_id");
+    HoldRequest request;
+    request.tables = required_table_ids_arg(fcinfo, 1);
+    request.ttl = hold_ttl_arg(fcinfo, 2);
     const auto window_argument = explicit_window(optional_timestamp_arg(fcinfo, 3), optional_timestamp_arg(fcinfo, 4));
-    const std::optional<Uuid> created_by = optional_uuid_arg(fcinfo, 5);
-    const Datum metadata = hold_metadata_arg(fcinfo, 6);
-    const bool require_adjacency_argument = bool_arg(fcinfo, 7, false);
+    request.created_by = optional_uuid_arg(fcinfo, 5);
+    request.metadata = hold_metadata_arg(fcinfo, 6);
+    request.require_adjacency_argument = bool_arg(fcinfo, 7, false);
+    request.removed_by = "create_table_hold";
 
     spi_connect(fcinfo);
     LockBudget locks;
     const BookingAccess access = lock_booking_of_caller(locks, booking_id);
     // The same table rules as an assignment, over the held tables alone.
-    const AllocationContext context = load_allocation_context({booking_id, tables, std::nullopt, std::nullopt, false});
+    const AllocationContext context =
+        load_allocation_context({booking_id, request.tables, std::nullopt, std::nullopt, false});
     const Booking& booking = access.confirm(context.booking, booking_id);
     check_booking_assignable(booking);
-    const Window window = window_argument.value_or(booking.window);
-    const Uuid zone = check_table_set(TableSetCheck{booking, tables, context.existing, context.tables, context.edges,
-                                                    context.flags, require_adjacency_argument});
+    request.window = window_argument.value_or(booking.window);
+    const Datum result = hold_locked(locks, context, booking, request, fcinfo, result_context);
+    spi_finish();
+    return result;
+}
 
-    locks.lock_tables(tables);
-    const std::vector<Uuid> expired =
-        check_hold_conflicts(booking.id, window, load_occupants(tables, booking.id, window));
-    if (!expired.empty()) delete_expired_holds(expired, "create_table_hold");
-    const Datum result =
-        insert_hold(NewHold{booking, zone, tables, window, ttl, created_by, metadata}, fcinfo, result_context);
+// create_table_hold of the best plan (auto_plan.hpp): the planner treats every live hold
+// as taken, the booking's own too, as a new hold's conflict check does.
+Datum auto_hold(FunctionCallInfo fcinfo) {
+    const MemoryContext result_context = CurrentMemoryContext;
+    const Uuid booking_id = required_uuid_arg(fcinfo, 0, "p_booking_id");
+    HoldRequest request;
+    request.ttl = hold_ttl_arg(fcinfo, 1);
+    const PlanOptions options = plan_options_arg(fcinfo, 2);
+    request.require_adjacency_argument = options.require_adjacency_argument;
+    request.created_by = optional_uuid_arg(fcinfo, 7);
+    request.metadata = hold_metadata_arg(fcinfo, 8);
+    request.removed_by = "auto_hold_tables";
+
+    spi_connect(fcinfo);
+    require_auto_assign_enabled();
+    LockBudget locks;
+    const BookingAccess access = lock_booking_of_caller(locks, booking_id);
+    AllocationContext context = load_allocation_context({booking_id, {}, std::nullopt, std::nullopt, true});
+    const Booking& booking = access.confirm(context.booking, booking_id);
+    check_booking_assignable(booking);
+    check_not_seated(booking, context.existing);
+    request.window = options.window.value_or(booking.window);
+    const Floor floor = load_floor(booking.restaurant_id);
+    context.tables = floor.tables;
+    context.edges = floor.edges;
+    Datum result = 0;
+    auto_seat(locks, {booking, floor, context.flags, options, request.window, PlanPurpose::Hold},
+              [&](const TablePlan& plan) {
+                  request.tables = plan.tables;
+                  result = hold_locked(locks, context, booking, request, fcinfo, result_context);
+              });
     spi_finish();
     return result;
 }
@@ -232,6 +295,7 @@ Datum run_sweeper(FunctionCallInfo fcinfo) {
 }  // namespace allocator::pg
 
 ALLOCATOR_SQL_FUNCTION(create_table_hold, 0, allocator::pg::create_hold)
+ALLOCATOR_SQL_FUNCTION(auto_hold_tables, 0, allocator::pg::auto_hold)
 ALLOCATOR_SQL_FUNCTION(confirm_table_hold, 1, allocator::pg::confirm_hold)
 ALLOCATOR_SQL_FUNCTION(release_table_hold, -1, allocator::pg::release_hold)
 ALLOCATOR_SQL_FUNCTION(sweep_expired_holds, -1, allocator::pg::sweep_holds)

@@ -21,6 +21,14 @@ std::optional<long long> statement_timer_left_ms(TimestampTz now) {
     return (get_timeout_finish_time(STATEMENT_TIMEOUT) - now) / 1000;
 }
 
+LOCKTAG lock_tag(int lock_space, const Uuid& id) {
+    const std::uint64_t key = lock_key(id);
+    LOCKTAG tag;
+    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, static_cast<uint32>(key >> 32), static_cast<uint32>(key),
+                         static_cast<uint16>(lock_space));
+    return tag;
+}
+
 }  // namespace
 
 LockBudget::LockBudget()
@@ -35,11 +43,19 @@ void LockBudget::lock_tables(const std::vector<Uuid>& table_ids) {
     for (const LockTarget& target : lock_order(table_ids)) acquire(kTableLockSpace, target.id, "table");
 }
 
+void LockBudget::unlock_tables(const std::vector<Uuid>& table_ids) {
+    for (const LockTarget& target : lock_order(table_ids)) {
+        LOCKTAG tag = lock_tag(kTableLockSpace, target.id);
+        pg_call([&] { LockRelease(&tag, ExclusiveLock, false); });
+    }
+}
+
+bool LockBudget::time_left() const {
+    return (GetCurrentTimestamp() - started_at_) / 1000 < budget_ms_;
+}
+
 void LockBudget::acquire(int lock_space, const Uuid& id, const char* what) {
-    const std::uint64_t key = lock_key(id);
-    LOCKTAG tag;
-    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, static_cast<uint32>(key >> 32), static_cast<uint32>(key),
-                         static_cast<uint16>(lock_space));
+    LOCKTAG tag = lock_tag(lock_space, id);
 
     // Fast path: no wait, no timer.
     LockAcquireResult got = pg_call([&] { return LockAcquire(&tag, ExclusiveLock, false, true); });

@@ -41,6 +41,8 @@ test("PostgREST's schema cache lists each staff RPC exactly once (no overload, n
   assert.deepEqual(required('confirm_table_hold'), ['p_hold_id', 'p_booking_id']);
   assert.deepEqual(required('release_table_hold'), ['p_hold_id']);
   assert.deepEqual(required('manual_context'), ['p_booking_id']);
+  for (const fn of ['quote_tables', 'auto_assign_booking', 'auto_hold_tables']) assert.deepEqual(required(fn), ['p_booking_id']);
+  assert.equal(routines.get('public.quote_tables')[0].volatility, 'stable');
   assert.equal(routines.get('public.manual_context')[0].volatility, 'stable');
   for (const name of (await extensionFunctions()).map((f) => f.proname)) {
     assert.ok((routines.get(`public.${name}`) ?? []).length <= 1, `${name} is overloaded`);

@@ -28,7 +28,7 @@ const WINDOW = { start: '2030-06-01T19:00:00Z', end: '2030-06-01T21:00:00Z' };
 
 // docs/supabase.md: what staff and service access may call.
 const STAFF_RPCS = ['assign_tables_atomic_v2', 'unassign_tables_atomic', 'create_table_hold',
-  'confirm_table_hold', 'release_table_hold', 'manual_context'];
+  'confirm_table_hold', 'release_table_hold', 'manual_context', 'quote_tables', 'auto_assign_booking', 'auto_hold_tables'];
 
 // Who calls: the role PostgREST switches to and the token's user.
 const AS = {

@@ -101,6 +101,37 @@ const RPCS = {
       for (const key of ['booking', 'tables', 'holds', 'assignments', 'conflicts', 'flags']) assert.ok(key in body, `manual_context has ${key}`);
       const own = call.p_booking_id === B[1] ? [T[1], T[2], T[3], T[4]] : [T[5], T[6]];
       assert.deepEqual(body.tables.map((t) => t.table_id).sort(), own.sort(), 'only the booking\'s restaurant\'s tables');
+      assert.deepEqual(body.plans[0].table_ids, [own[0]], 'the best plan of the quote: the first 2-top');
+    },
+  },
+  // Auto-assignment: a party of 2 (B1, B5) is best seated at the restaurant's first table.
+  quote_tables: {
+    call: async (restaurant) => ({ p_booking_id: restaurant === R1 ? B[1] : B[5] }),
+    succeeded: async (body, call) => {
+      assert.ok(Array.isArray(body) && body.length > 0, 'a TABLE function answers an array of plans');
+      assert.deepEqual(Object.keys(body[0]).sort(),
+        ['explanation', 'is_merge', 'rank', 'seats', 'seats_left_over', 'table_ids', 'zone_id']);
+      assert.deepEqual(body[0].table_ids, [call.p_booking_id === B[1] ? T[1] : T[5]]);
+      assert.equal(body[0].rank, 1);
+      assert.equal(body[0].explanation.position, 1);
+      assert.deepEqual(await assignmentsOf(call.p_booking_id), [], 'a quote writes nothing');
+    },
+  },
+  auto_assign_booking: {
+    call: async (restaurant) => ({ p_booking_id: restaurant === R1 ? B[1] : B[5] }),
+    succeeded: async (body, call) => {
+      const best = [call.p_booking_id === B[1] ? T[1] : T[5]];
+      assertAssignedRows(body, best);
+      assert.deepEqual(await assignmentsOf(call.p_booking_id), best);
+    },
+  },
+  auto_hold_tables: {
+    call: async (restaurant) => ({ p_booking_id: restaurant === R1 ? B[1] : B[5] }),
+    succeeded: async (body, call) => {
+      assert.ok(body && !Array.isArray(body) && typeof body === 'object', 'a function returning a row answers an object');
+      assert.equal(body.booking_id, call.p_booking_id);
+      assert.deepEqual(body.table_ids, [call.p_booking_id === B[1] ? T[1] : T[5]]);
+      assert.ok(await holdExists(body.id));
     },
   },
 };
@@ -378,4 +409,43 @@ test('manual_context: STABLE, so PostgREST runs it READ ONLY, and GET /rpc works
   assert.equal(get.trace[0], 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
   assertNotMember(await ctx.api.rpc('manual_context', { p_booking_id: B[1] }, { ...AS.stranger, method: 'GET' }),
     { restaurant: R1, user: USERS.stranger });
+});
+
+// ---- auto-assignment ----------------------------------------------------------------------
+
+test('auto_assign_booking: the key replays the same tables; a seated booking is 422 booking_already_seated', async () => {
+  const first = assertOk(await rpc('auto_assign_booking', { p_booking_id: B[1], p_idempotency_key: 'k1' }, AS.host1));
+  assertAssignedRows(first, [T[1]]);
+  const replay = assertOk(await rpc('auto_assign_booking', { p_booking_id: B[1], p_idempotency_key: 'k1' }, AS.host1));
+  assert.deepEqual(replay, first);
+  assertAllocatorError(await rpc('auto_assign_booking', { p_booking_id: B[1] }, AS.host1),
+    { status: 422, code: '23514', reason: 'booking_already_seated' });
+  assertAllocatorError(await rpc('auto_assign_booking', { p_booking_id: null }, AS.host1),
+    { status: 400, code: '22023', reason: 'null_argument' });
+  assertAllocatorError(await rpc('auto_assign_booking', { p_booking_id: randomUUID() }, AS.host1),
+    { status: 404, code: 'P0002', reason: 'booking_not_found' });
+});
+
+test('auto_assign_booking: every plan taken is 409 23P01 no_free_plan; none on the floor 422 no_feasible_plan', async () => {
+  // B3 (8) sits only at T1+T2+T3 (T4 is fixed): no two tables seat it; T3 taken leaves no plan.
+  assertAllocatorError(await rpc('auto_assign_booking', { p_booking_id: B[3], p_max_tables: 2 }, AS.host1),
+    { status: 422, code: '23514', reason: 'no_feasible_plan' });
+  await assignAsOwner(ctx.admin, B[2], [T[3]]);
+  const before = await snapshot(ctx.admin);
+  assertAllocatorError(await rpc('auto_assign_booking', { p_booking_id: B[3] }, AS.host1),
+    { status: 409, code: '23P01', reason: 'no_free_plan' });
+  assert.deepEqual(await snapshot(ctx.admin), before);
+});
+
+test('auto-assignment switched off: 422 auto_assign_disabled, the quote still answers', async () => {
+  await ctx.admin.query("SELECT set_allocator_flag('auto_assign', false, 'postgrest test')");
+  try {
+    for (const fn of ['auto_assign_booking', 'auto_hold_tables']) {
+      assertAllocatorError(await rpc(fn, { p_booking_id: B[1] }, AS.host1),
+        { status: 422, code: '23514', reason: 'auto_assign_disabled' });
+    }
+    assert.ok(assertOk(await rpc('quote_tables', { p_booking_id: B[1] }, AS.host1)).length > 0);
+  } finally {
+    await ctx.admin.query("SELECT set_allocator_flag('auto_assign', true, 'postgrest test over')");
+  }
 });

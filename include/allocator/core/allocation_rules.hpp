@@ -53,6 +53,13 @@ bool already_assigned(const std::vector<Uuid>& requested, const std::vector<Exis
 std::vector<Uuid> tables_to_add(const std::vector<Uuid>& requested, const std::vector<ExistingAssignment>& existing,
                                 const Window& window);
 
+// Whether `o` stands in the way of seating `booking_id` for `window`: the occupants
+// check_assignment_conflicts reports (another booking's overlapping assignment or live hold),
+// and those check_hold_conflicts reports for a new hold (also the booking's own live holds).
+// The planner reads taken tables through the same two predicates.
+bool blocks_assignment(const Occupant& o, const Uuid& booking_id, const Window& window);
+bool blocks_hold(const Occupant& o, const std::optional<Uuid>& booking_id, const Window& window);
+
 // Conflicts for an assignment: another booking's overlapping assignment, or another
 // booking's overlapping live hold (expired holds never block). Throws 23P01.
 void check_assignment_conflicts(const Booking& booking, const Window& window, const std::vector<Occupant>& occupants);

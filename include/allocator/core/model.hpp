@@ -36,6 +36,7 @@ struct Flags {
     bool require_adjacency = false;
     bool merges_enabled = true;
     bool capacity_check = true;
+    bool auto_assign = true;  // quote_tables ignores it; auto_assign_booking / auto_hold_tables refuse while off
 };
 
 // Something occupying a table during a window: an assignment or a hold member.

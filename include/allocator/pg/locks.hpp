@@ -26,6 +26,12 @@ public:
     LockBudget();
     void lock_booking(const Uuid& booking_id);
     void lock_tables(const std::vector<Uuid>& table_ids);
+    // Gives back one lock_tables(table_ids) of this call, before it wrote anything under it:
+    // auto-assignment drops the locks of a plan another call took first, then locks the next
+    // plan in lock order again (docs/locking.md). A lock the transaction held before stays.
+    static void unlock_tables(const std::vector<Uuid>& table_ids);
+    // Whether some of the budget is left to wait for the locks of another plan.
+    bool time_left() const;
 
 private:
     void acquire(int lock_space, const Uuid& id, const char* what);

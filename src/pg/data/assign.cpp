@@ -6,6 +6,7 @@
 #include <string>
 
 #include "allocator/core/errors.hpp"
+#include "allocator/pg/data/floor.hpp"
 #include "allocator/pg/index_read.hpp"
 #include "allocator/pg/spi.hpp"
 
@@ -58,6 +59,8 @@ void read_flags(const ReadSnapshot& snapshot, Flags& out) {
             out.merges_enabled = enabled;
         else if (name == "capacity_check")
             out.capacity_check = enabled;
+        else if (name == "auto_assign")
+            out.auto_assign = enabled;
     });
     flags.close();
 }
@@ -96,22 +99,10 @@ void read_assignments(const ReadSnapshot& snapshot, const Uuid& booking_id, Allo
 
 // `final` sorted and without duplicates.
 void read_tables(const ReadSnapshot& snapshot, const std::vector<Uuid>& final, AllocationContext& out) {
-    enum { kId, kRestaurant, kZone, kCapacity, kNumber, kStatus, kMobility, kActive };
     TableRead inventory(snapshot, "table_inventory", "table_inventory_pkey",
                         {"id", "restaurant_id", "zone_id", "capacity", "table_number", "status", "mobility", "active"});
     for (const Uuid& id : final) {
-        inventory.each({IndexKey::uuid(id)}, [&] {
-            TableInfo t;
-            t.id = inventory.uuid(kId);
-            t.restaurant_id = inventory.uuid(kRestaurant);
-            t.zone_id = inventory.uuid(kZone);
-            t.capacity = inventory.integer(kCapacity);
-            t.table_number = inventory.text(kNumber);
-            t.status = inventory.text(kStatus);
-            t.movable = inventory.text(kMobility) == "movable";
-            t.active = inventory.boolean(kActive);
-            out.tables.push_back(std::move(t));
-        });
+        inventory.each({IndexKey::uuid(id)}, [&] { out.tables.push_back(table_info_of(inventory, 0)); });
     }
     inventory.close();
 }
@@ -223,6 +214,14 @@ AllocationContext load_allocation_context(const AllocationContextRequest& reques
     if (final.size() > 1) read_edges(snapshot, final, context);
     snapshot.release();
     return context;
+}
+
+Flags load_flags() {
+    ReadSnapshot snapshot;
+    Flags flags;
+    read_flags(snapshot, flags);
+    snapshot.release();
+    return flags;
 }
 
 void write_assignment(const AssignmentWrite& w) {

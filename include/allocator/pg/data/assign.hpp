@@ -33,6 +33,9 @@ struct AllocationContextRequest {
 
 AllocationContext load_allocation_context(const AllocationContextRequest& request);
 
+// The flags alone, as load_allocation_context reads them: auto-assignment's first read.
+Flags load_flags();
+
 struct AssignmentWrite {
     const Booking& booking;
     const AssignmentPlan& plan;

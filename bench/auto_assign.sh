@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Auto-assignment (issue 11), in a private cluster (port 5496):
+#   - quote_tables latency p50 / p99 on 20-, 100- and 200-table floors (dense adjacency, up
+#     to 5 tables per plan), through SQL, each call timed alone;
+#   - auto_assign_booking against assign_tables_atomic_v2 of the plan it chose (target: at
+#     least 0.7x the manual assign's throughput);
+#   - plan quality: a simulated evening on a 40-table floor, several seeds, auto-assign
+#     against a naive first fit: bookings seated and seats left empty.
+# The 16-client race is test/client/auto_assign.test.js (client stage).
+#   flock /tmp/allocator-pg.lock bash bench/auto_assign.sh [CALLS]     (default 200)
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+
+calls=${1:-200}
+port=5496
+work=$(mktemp -d /tmp/allocator-bench-auto.XXXXXX)
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$work"
+data="$work/data"
+trap 'stop_cluster "$data"' EXIT
+start_cluster "$data" "$port" "synchronous_commit = off"
+psql_() { cluster_psql "$data" "$port" -d postgres "$@"; }
+psql_ -q -c "set client_min_messages = warning; create extension allocator cascade" -f "$ROOT/bench/auto_assign_setup.sql"
+
+say "quote_tables latency ($calls calls each)"
+psql_ -c "SELECT l.tables, l.party, l.max_tables, l.plans, round(l.p50_ms::numeric, 3) AS p50_ms,
+                 round(l.p99_ms::numeric, 3) AS p99_ms
+            FROM (VALUES (20, 4), (20, 14), (100, 4), (100, 14), (200, 4), (200, 14), (200, 30)) v(n, party),
+                 bench.quote_latency(v.n, v.party, 5, $calls) l"
+
+say "auto_assign_booking vs assign_tables_atomic_v2 of the same plan ($calls bookings each)"
+psql_ -c "SELECT v.n AS tables, v.party, a.calls, round(a.auto_ms::numeric, 1) AS auto_ms,
+                 round(a.manual_ms::numeric, 1) AS manual_ms, round(a.ratio::numeric, 2) AS auto_vs_manual
+            FROM (VALUES (20, 2), (20, 10), (200, 2), (200, 10)) v(n, party), bench.auto_vs_manual(v.n, v.party, $calls) a"
+
+say "plan quality: 300 bookings on a 40-table floor, auto-assign vs first fit"
+psql_ -q -c "set client_min_messages = warning" -c "SELECT q.seed, q.strategy, q.seated, q.refused, q.empty_seats
+            FROM unnest(ARRAY[0.1, 0.2, 0.3, 0.4, 0.5]) s, bench.quality(s, 300) q ORDER BY 1, 2"
+echo "target: auto_vs_manual >= 0.7; auto-assign never seats fewer than first fit"

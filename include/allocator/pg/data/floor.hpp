@@ -1,0 +1,35 @@
+// The floor of a restaurant for auto-assignment (issue 11): every table with its adjacency,
+// read once per call. Between spi_connect() and spi_finish().
+#pragma once
+
+#include <vector>
+
+#include "allocator/core/model.hpp"
+
+namespace allocator::pg {
+
+struct Floor {
+    std::vector<TableInfo> tables;     // every table of the restaurant, by id
+    std::vector<AdjacencyEdge> edges;  // every edge with an end among them
+    std::vector<Uuid> table_ids;       // tables' ids, sorted
+};
+
+Floor load_floor(const Uuid& restaurant_id);
+
+// A table_inventory row whose columns id, restaurant_id, zone_id, capacity, table_number,
+// status, mobility, active come in this order from column `first` on (a Row or a TableRead).
+template <typename Columns>
+TableInfo table_info_of(const Columns& row, int first) {
+    TableInfo t;
+    t.id = row.uuid(first);
+    t.restaurant_id = row.uuid(first + 1);
+    t.zone_id = row.uuid(first + 2);
+    t.capacity = row.integer(first + 3);
+    t.table_number = row.text(first + 4);
+    t.status = row.text(first + 5);
+    t.movable = row.text(first + 6) == "movable";
+    t.active = row.boolean(first + 7);
+    return t;
+}
+
+}  // namespace allocator::pg
