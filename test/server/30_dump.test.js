@@ -53,7 +53,7 @@ test('pg_dump | psql restores without an error', () => {
 
 test('the dumped database holds 2 assignments, 1 hold, 4 mirror rows, 1 ledger row, 1 event, adjacency on', async () => {
   assert.equal(await value(dumped, STATE),
-    '2 1 4 1 1 allocations_dual_write=true,capacity_check=true,merges_enabled=true,require_adjacency=true');
+    '2 1 4 1 1 allocations_dual_write=true,auto_assign=true,capacity_check=true,merges_enabled=true,require_adjacency=true');
 });
 
 test('restored rows and flags equal the original', async () => {
