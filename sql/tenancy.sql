@@ -293,3 +293,4 @@ SELECT count(*) AS recorded FROM allocator_role_access;
 REVOKE INSERT, UPDATE ON bookings FROM regress_backend;
 DROP ROLE regress_staff, regress_backend, regress_nobody, regress_login, regress_bypass;
 DELETE FROM allocator_staff;
+DROP EXTENSION dblink;
