@@ -28,10 +28,6 @@ make_workdir() {
     echo "$dir"
 }
 
-pgxs_test_dir() {
-    echo "$(dirname "$(pg_config --pgxs)")/../../src/test"
-}
-
 # count_installcheck_results OUTPUTDIR STATUS TEST...: prints "PASSED FAILED" for a
 # pg_regress / pg_isolation_regress run of the named TESTs that ended with STATUS. A test
 # failed when OUTPUTDIR/regression.diffs holds a diff of its results file; that file's
