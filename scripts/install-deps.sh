@@ -5,6 +5,7 @@
 #   unit     CMake and GoogleTest for the core's unit tests
 #   format   clang-format
 #   tidy     clang-tidy, and the build's compiler and PostgreSQL headers
+#   ha       pg_auto_failover (monitor extension and pg_autoctl) for the HA stage
 #   node     Node.js and node-postgres for the node test stages (Debian's own nodejs and
 #            node-pg where no Node.js is installed yet, otherwise node-postgres from npm,
 #            test/client/package-lock.json)
@@ -15,7 +16,7 @@ source "$(dirname "$0")/lib.sh"
 
 groups=("$@")
 [ ${#groups[@]} -gt 0 ] || groups=(server)
-[ "${groups[*]}" = "--with-node" ] && groups=(server unit format tidy node)
+[ "${groups[*]}" = "--with-node" ] && groups=(server unit format tidy node ha)
 
 base=(build-essential git ca-certificates)
 packages=()
@@ -27,9 +28,10 @@ for group in "${groups[@]}"; do
         unit) packages+=("${base[@]}" cmake libboost-dev libgtest-dev googletest) ;;
         format) packages+=(clang-format git) ;;
         tidy) packages+=("${base[@]}" cmake clang-tidy libboost-dev libgtest-dev googletest postgresql-server-dev-15) ;;
+        ha) packages+=(postgresql-15-auto-failover pg-auto-failover-cli procps) ;;
         node) want_node=true
               command -v node >/dev/null 2>&1 || packages+=(nodejs node-pg) ;;
-        *) echo "install-deps.sh: unknown group $group (server unit format tidy node)" >&2; exit 2 ;;
+        *) echo "install-deps.sh: unknown group $group (server unit format tidy node ha)" >&2; exit 2 ;;
     esac
 done
 

@@ -7,6 +7,7 @@
 #   client     node-postgres: many concurrent clients racing for one table
 #   postgrest  the SQL PostgREST sends (Supabase rpc() and table reads), as each Supabase role
 #   server     a real preloaded server: pg_cron runs the sweeper, conflict telemetry
+#   ha         a hot standby, and a pg_auto_failover failover under load (nothing acknowledged lost)
 #   upgrade    0.1.0 from git history, filled, updated in place: same rows, fresh-install code
 #   docs       every query of docs/operations.md is run by the regression suite
 #   format     every C++ file is as clang-format (.clang-format) writes it
@@ -16,7 +17,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(format tidy unit regress isolation client postgrest server upgrade docs)
+[ ${#stages[@]} -gt 0 ] || stages=(format tidy unit regress isolation client postgrest server ha upgrade docs)
 
 # Each stage does only its own work: it installs only its own dependencies, and the static
 # checks and the unit tests need no server, so the extension is built and installed only for
@@ -27,6 +28,7 @@ for stage in "${stages[@]}"; do
     case $stage in
         format | tidy | unit) groups+=("$stage") ;;
         regress | isolation | upgrade) groups+=(server); needs_server=true ;;
+        ha) groups+=(server node ha); needs_server=true ;;
         *) groups+=(server node); needs_server=true ;;
     esac
 done

@@ -119,6 +119,8 @@ DECLARE
     known_job bigint;
     job_id bigint;
 BEGIN
+    -- On a hot standby: 25006 naming the primary, before anything is read.
+    PERFORM @extschema@.allocator_require_primary('schedule_hold_sweeper');
     PERFORM @extschema@.require_pg_cron();
     p_schedule := coalesce(p_schedule, '* * * * *');  -- NULL is the default, as when omitted
     IF pg_catalog.btrim(p_schedule) OPERATOR(pg_catalog.=) '' THEN
@@ -171,6 +173,8 @@ DECLARE
     known_job bigint;
     existed boolean;
 BEGIN
+    -- On a hot standby: 25006 naming the primary, before anything is read.
+    PERFORM @extschema@.allocator_require_primary('unschedule_hold_sweeper');
     PERFORM @extschema@.require_pg_cron();
     DELETE FROM @extschema@.allocator_cron_jobs j WHERE j.job_name OPERATOR(pg_catalog.=) @extschema@.hold_sweeper_job_name()
     RETURNING j.job_id INTO known_job;

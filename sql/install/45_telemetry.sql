@@ -41,6 +41,8 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 DECLARE
     detail jsonb;
 BEGIN
+    -- On a hot standby: 25006 naming the primary, before anything is read.
+    PERFORM @extschema@.allocator_require_primary('record_conflict_event');
     BEGIN
         detail := p_detail::jsonb;   -- our errors carry JSON; PostgreSQL's own are plain text
     EXCEPTION WHEN invalid_text_representation THEN

@@ -22,6 +22,15 @@ AS 'MODULE_PATHNAME', 'allocator_error';
 COMMENT ON FUNCTION @extschema@.allocator_error(text, text, jsonb, text) IS
     'Internal: raises an allocator error (SQLSTATE, message, JSON DETAIL with a reason, HINT).';
 
+-- The PL/pgSQL writers' first statement: on a hot standby, 25006 read_only_standby with a
+-- hint naming the primary (docs/errors.md), as the C++ writers do before their arguments.
+CREATE FUNCTION @extschema@.allocator_require_primary(p_function text)
+RETURNS void
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'allocator_require_primary';
+COMMENT ON FUNCTION @extschema@.allocator_require_primary(text) IS
+    'Internal: raises 25006 (reason read_only_standby, the primary in DETAIL and HINT) while this server is a standby.';
+
 -- The allocator's advisory-lock spaces: pg_locks shows its locks as locktype 'advisory' with
 -- these objsubid values. Read from the library (kBookingLockSpace / kTableLockSpace in
 -- include/allocator/pg/locks.hpp, their one definition), so SQL never repeats them.

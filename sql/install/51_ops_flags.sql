@@ -25,6 +25,8 @@ DECLARE
     repair jsonb;
     result @extschema@.allocator_flags;
 BEGIN
+    -- On a hot standby: 25006 naming the primary, before anything is read.
+    PERFORM @extschema@.allocator_require_primary('set_allocator_flag');
     IF p_name IS NULL OR p_enabled IS NULL THEN
         PERFORM @extschema@.allocator_error('22023', 'p_name and p_enabled must not be NULL',
             pg_catalog.jsonb_build_object('reason', 'null_argument'),
@@ -91,6 +93,8 @@ DECLARE
     caller jsonb := @extschema@.allocator_caller();
     result @extschema@.allocator_alert_thresholds;
 BEGIN
+    -- On a hot standby: 25006 naming the primary, before anything is read.
+    PERFORM @extschema@.allocator_require_primary('set_allocator_alert_threshold');
     IF p_alert IS NULL OR p_threshold IS NULL THEN
         PERFORM @extschema@.allocator_error('22023', 'p_alert and p_threshold must not be NULL',
             pg_catalog.jsonb_build_object('reason', 'null_argument'),

@@ -120,6 +120,8 @@ DECLARE
     counts jsonb;
     dual_write boolean;
 BEGIN
+    -- On a hot standby: 25006 naming the primary, before anything is read.
+    PERFORM @extschema@.allocator_require_primary('allocator_repair_mirror');
     IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
         PERFORM @extschema@.allocator_error('25000',
             pg_catalog.format('allocator_repair_mirror needs READ COMMITTED, not %s', pg_catalog.current_setting('transaction_isolation')),

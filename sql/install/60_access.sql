@@ -158,6 +158,8 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 DECLARE
     role_row pg_catalog.pg_roles;
 BEGIN
+    -- On a hot standby: 25006 naming the primary, before anything is read.
+    PERFORM @extschema@.allocator_require_primary('allocator_grant_access');
     IF p_access IS NULL OR NOT p_access OPERATOR(pg_catalog.=) ANY (ARRAY['staff', 'service', 'operator']) THEN
         PERFORM @extschema@.allocator_error('22023', pg_catalog.format('unknown access %L', p_access),
             pg_catalog.jsonb_build_object('reason', 'unknown_access', 'access', p_access),
@@ -199,6 +201,8 @@ CREATE FUNCTION @extschema@.allocator_revoke_access(p_role text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    -- On a hot standby: 25006 naming the primary, before anything is read.
+    PERFORM @extschema@.allocator_require_primary('allocator_revoke_access');
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) p_role) THEN
         DELETE FROM @extschema@.allocator_role_access a WHERE a.role_name OPERATOR(pg_catalog.=) p_role;
         RETURN FOUND;

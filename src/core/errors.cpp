@@ -16,6 +16,8 @@ const char* sqlstate_code(SqlState state) {
             return "55P03";
         case SqlState::InsufficientPrivilege:
             return "42501";
+        case SqlState::ReadOnlyTransaction:
+            return "25006";
     }
     return "XX000";
 }

@@ -106,5 +106,5 @@ Datum unassign_tables(FunctionCallInfo fcinfo) {
 
 }  // namespace allocator::pg
 
-ALLOCATOR_SQL_FUNCTION(assign_tables_atomic_v2, 0, allocator::pg::assign_tables)
-ALLOCATOR_SQL_FUNCTION(unassign_tables_atomic, 0, allocator::pg::unassign_tables)
+ALLOCATOR_WRITING_FUNCTION(assign_tables_atomic_v2, 0, allocator::pg::assign_tables)
+ALLOCATOR_WRITING_FUNCTION(unassign_tables_atomic, 0, allocator::pg::unassign_tables)

@@ -110,4 +110,4 @@ Datum auto_assign(FunctionCallInfo fcinfo) {
 }  // namespace allocator::pg
 
 ALLOCATOR_SQL_FUNCTION(quote_tables, 0, allocator::pg::quote)
-ALLOCATOR_SQL_FUNCTION(auto_assign_booking, 0, allocator::pg::auto_assign)
+ALLOCATOR_WRITING_FUNCTION(auto_assign_booking, 0, allocator::pg::auto_assign)

@@ -294,9 +294,9 @@ Datum run_sweeper(FunctionCallInfo fcinfo) {
 
 }  // namespace allocator::pg
 
-ALLOCATOR_SQL_FUNCTION(create_table_hold, 0, allocator::pg::create_hold)
-ALLOCATOR_SQL_FUNCTION(auto_hold_tables, 0, allocator::pg::auto_hold)
-ALLOCATOR_SQL_FUNCTION(confirm_table_hold, 1, allocator::pg::confirm_hold)
-ALLOCATOR_SQL_FUNCTION(release_table_hold, -1, allocator::pg::release_hold)
-ALLOCATOR_SQL_FUNCTION(sweep_expired_holds, -1, allocator::pg::sweep_holds)
-ALLOCATOR_SQL_FUNCTION(run_hold_sweeper, -1, allocator::pg::run_sweeper)
+ALLOCATOR_WRITING_FUNCTION(create_table_hold, 0, allocator::pg::create_hold)
+ALLOCATOR_WRITING_FUNCTION(auto_hold_tables, 0, allocator::pg::auto_hold)
+ALLOCATOR_WRITING_FUNCTION(confirm_table_hold, 1, allocator::pg::confirm_hold)
+ALLOCATOR_WRITING_FUNCTION(release_table_hold, -1, allocator::pg::release_hold)
+ALLOCATOR_WRITING_FUNCTION(sweep_expired_holds, -1, allocator::pg::sweep_holds)
+ALLOCATOR_WRITING_FUNCTION(run_hold_sweeper, -1, allocator::pg::run_sweeper)

@@ -14,6 +14,7 @@ TEST(SqlstateCode, MatchesTheErrorContract) {
     EXPECT_STREQ(sqlstate_code(SqlState::ExclusionViolation), "23P01");
     EXPECT_STREQ(sqlstate_code(SqlState::LockNotAvailable), "55P03");
     EXPECT_STREQ(sqlstate_code(SqlState::InsufficientPrivilege), "42501");
+    EXPECT_STREQ(sqlstate_code(SqlState::ReadOnlyTransaction), "25006");
 }
 
 TEST(ErrorDetail, ReasonAloneIsAOneFieldObject) {

@@ -23,6 +23,7 @@ enum class SqlState {
     ExclusionViolation,     // 23P01 overlap with another booking or a live hold
     LockNotAvailable,       // 55P03 allocator lock not obtained in time
     InsufficientPrivilege,  // 42501 not staff of the restaurant, or no signed-in user
+    ReadOnlyTransaction,    // 25006 a writing call on a hot standby
 };
 
 // Five-character SQLSTATE text, e.g. "23P01".

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "allocator/pg/postgres.hpp"
+#include "allocator/pg/standby.hpp"
 #include "allocator/pg/telemetry.hpp"
 
 namespace allocator::pg {
@@ -88,6 +89,8 @@ template <typename Body>
 Datum sql_entry(FunctionCallInfo fcinfo, const EntryPoint& entry, Body&& body) {
     PendingError pending;
     try {
+        // Before the arguments: on a standby no request can succeed, whatever it asks.
+        if (entry.writes) require_primary(entry.function);
         return body(fcinfo);
     } catch (...) {
         capture_current_exception(pending);
@@ -99,12 +102,16 @@ Datum sql_entry(FunctionCallInfo fcinfo, const EntryPoint& entry, Body&& body) {
 
 // Defines the C symbol PostgreSQL calls for SQL function `name`, running `body` (a function
 // taking FunctionCallInfo and returning Datum) under sql_entry. `booking_argument` is the
-// index of the booking uuid argument for conflict telemetry, -1 if none.
-#define ALLOCATOR_SQL_FUNCTION(name, booking_argument, body)                   \
-    extern "C" {                                                               \
-    PG_FUNCTION_INFO_V1(name);                                                 \
-    Datum name(PG_FUNCTION_ARGS) {                                             \
-        static const allocator::pg::EntryPoint entry{#name, booking_argument}; \
-        return allocator::pg::sql_entry(fcinfo, entry, body);                  \
-    }                                                                          \
+// index of the booking uuid argument for conflict telemetry, -1 if none. A function that
+// only reads is an ALLOCATOR_SQL_FUNCTION; one that writes is an ALLOCATOR_WRITING_FUNCTION,
+// refused with 25006 on a hot standby before it reads its arguments.
+#define ALLOCATOR_SQL_ENTRY(name, booking_argument, writes, body)                      \
+    extern "C" {                                                                       \
+    PG_FUNCTION_INFO_V1(name);                                                         \
+    Datum name(PG_FUNCTION_ARGS) {                                                     \
+        static const allocator::pg::EntryPoint entry{#name, booking_argument, writes}; \
+        return allocator::pg::sql_entry(fcinfo, entry, body);                          \
+    }                                                                                  \
     }
+#define ALLOCATOR_SQL_FUNCTION(name, booking_argument, body) ALLOCATOR_SQL_ENTRY(name, booking_argument, false, body)
+#define ALLOCATOR_WRITING_FUNCTION(name, booking_argument, body) ALLOCATOR_SQL_ENTRY(name, booking_argument, true, body)

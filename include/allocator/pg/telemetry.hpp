@@ -16,6 +16,7 @@ namespace allocator::pg {
 struct EntryPoint {
     const char* function;  // SQL name, e.g. "assign_tables_atomic_v2"
     int booking_argument;  // index of its booking uuid argument, -1 if none
+    bool writes;           // refused at once on a hot standby (standby.hpp)
 };
 
 // Called from _PG_init while shared_preload_libraries is processed.
