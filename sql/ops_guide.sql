@@ -258,6 +258,17 @@ SELECT * FROM allocator_repair_mirror();
 SELECT * FROM allocator_verify();
 
 ------------------------------------------------------------------------------------------
+-- High availability: check a new primary. Here, a lone primary: not in recovery, no WAL
+-- receiver; the background work counted only (the regression instance preloads neither).
+------------------------------------------------------------------------------------------
+SELECT pg_is_in_recovery();
+SELECT status, sender_host, sender_port FROM pg_stat_wal_receiver;
+CREATE TEMP VIEW guide_background_work AS
+SELECT backend_type FROM pg_stat_activity
+ WHERE backend_type IN ('allocator telemetry writer', 'pg_cron launcher');
+SELECT count(*) <= 2 AS at_most_the_two FROM guide_background_work;
+
+------------------------------------------------------------------------------------------
 -- The runbook's snippets as the guide quotes them (sql/runbook.sql has them on their own).
 ------------------------------------------------------------------------------------------
 CREATE TEMP VIEW guide_active_holds AS

@@ -187,7 +187,21 @@ function logLines(file, text) {
   return fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.includes(text)).length;
 }
 
+// README's node-postgres retry recipe ("Retries across a failover"), as printed, with its
+// example hosts and database replaced by these: {connectPrimary, assignWithRetry}.
+function readmeRetryRecipe(hosts, database = 'postgres') {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Retries across a failover'));
+  const code = /```js\n([\s\S]*?)```/.exec(section)[1]
+    .replace("['db1:5432', 'db2:5432']", JSON.stringify(hosts))
+    .replace("database: 'app'", `database: ${JSON.stringify(database)}, user: 'postgres'`);
+  // eslint-disable-next-line no-new-func
+  return new Function('require', `${code}\nreturn { connectPrimary, assignWithRetry };`)(
+    (name) => (name === 'pg' ? pg : require(name)));
+}
+
 module.exports = {
+  readmeRetryRecipe,
   ROOT, RESTAURANT, table, booking, tableOf,
   connect, parseMultiHost, connectMultiHost, value, attempt, waitFor, caughtUp,
   asPostgres, startAutoctl, supervisors, postmasterPid, alive, killNode, backendTypes, logLines, sleep,
