@@ -26,6 +26,18 @@
 
 namespace allocator::pg {
 
+// The id of one of the extension's relations, by name; a PgError when its schema has none.
+Oid extension_relation_id(const char* name);
+
+// A column's attribute number in `relation`, by name (a column added by an update, placed
+// last, is found as one created with the table); throws when it has none.
+AttrNumber attribute_number(Relation relation, const char* column);
+
+// Moves the command counter past this call's own writes, then registers the snapshot a
+// statement here would run on (ReadSnapshot says which). Raises PostgreSQL errors: inside
+// pg_call.
+Snapshot register_statement_snapshot();
+
 // The snapshot a run of reads shares: taken as Statement::execute takes one (the latest at
 // REPEATABLE READ and above, the statement's under READ COMMITTED), after the command
 // counter moves past this call's own writes.
@@ -58,7 +70,9 @@ struct IndexKey {
 class TableRead : public TypedColumns<TableRead> {
 public:
     TableRead(const ReadSnapshot& snapshot, const char* table, const char* index,
-              std::initializer_list<const char*> columns);
+              std::initializer_list<const char*> columns)
+        : TableRead(snapshot.get(), table, index, columns) {}
+    TableRead(Snapshot snapshot, const char* table, const char* index, std::initializer_list<const char*> columns);
     TableRead(const TableRead&) = delete;
     TableRead& operator=(const TableRead&) = delete;
 
