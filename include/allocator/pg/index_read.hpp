@@ -4,8 +4,8 @@
 // call, and for the context read that start-up cost more than its few index probes
 // (bench/README.md, "where the time goes"). These reads make the same probes directly, the
 // way PostgreSQL reads its catalogs, on the snapshot Statement::execute would take at the same
-// point, so they see exactly what a statement there would see. Writes stay statements: they
-// need the executor's constraint, index and trigger work.
+// point, so they see exactly what a statement there would see. Writes are statements, or
+// direct inserts that keep the executor's constraint, index and trigger work (direct_write.hpp).
 //
 // The tables are opened with AccessShareLock, held to the end of the transaction as a
 // statement's are. No privilege or row-security check is made: callers are the extension's
