@@ -14,6 +14,13 @@ namespace {
 constexpr int kMaxKeys = 2;
 
 Relation open_relation(const char* name, bool index) {
+    const Oid relid = extension_relation_id(name);
+    return pg_call([&] { return index ? index_open(relid, AccessShareLock) : table_open(relid, AccessShareLock); });
+}
+
+}  // namespace
+
+Oid extension_relation_id(const char* name) {
     const Oid schema = extension_schema();
     return pg_call([&] {
         const Oid relid = get_relname_relid(name, schema);
@@ -22,19 +29,28 @@ Relation open_relation(const char* name, bool index) {
                     (errcode(ERRCODE_UNDEFINED_TABLE),
                      errmsg("allocator: relation %s is missing from the extension's schema", name),
                      errhint("Reinstall the extension: ALTER EXTENSION allocator UPDATE, or DROP and CREATE it.")));
-        return index ? index_open(relid, AccessShareLock) : table_open(relid, AccessShareLock);
+        return relid;
     });
 }
 
-}  // namespace
+AttrNumber attribute_number(Relation relation, const char* column) {
+    const TupleDesc desc = RelationGetDescr(relation);
+    for (int i = 0; i < desc->natts; ++i) {
+        const Form_pg_attribute attribute = TupleDescAttr(desc, i);
+        if (!attribute->attisdropped && std::strcmp(NameStr(attribute->attname), column) == 0) return attribute->attnum;
+    }
+    throw std::logic_error(std::string("allocator: table ") + RelationGetRelationName(relation) + " has no column " +
+                           column);
+}
 
-ReadSnapshot::ReadSnapshot()
-    : snapshot_(pg_call([] {
-          // As SPI does before a statement that may write: this call's own earlier writes
-          // become visible, then the snapshot (see Statement::execute for which one).
-          CommandCounterIncrement();
-          return RegisterSnapshot(IsolationUsesXactSnapshot() ? GetLatestSnapshot() : GetTransactionSnapshot());
-      })) {}
+Snapshot register_statement_snapshot() {
+    // As SPI does before a statement that may write: this call's own earlier writes become
+    // visible, then the snapshot (see Statement::execute for which one).
+    CommandCounterIncrement();
+    return RegisterSnapshot(IsolationUsesXactSnapshot() ? GetLatestSnapshot() : GetTransactionSnapshot());
+}
+
+ReadSnapshot::ReadSnapshot() : snapshot_(pg_call([] { return register_statement_snapshot(); })) {}
 
 void ReadSnapshot::release() {
     pg_call([&] { UnregisterSnapshot(snapshot_); });
@@ -66,26 +82,15 @@ IndexKey IndexKey::overlaps(const Window& window) {
     return IndexKey{RangeTypePGetDatum(range), RANGESTRAT_OVERLAPS, F_RANGE_OVERLAPS};
 }
 
-TableRead::TableRead(const ReadSnapshot& snapshot, const char* table, const char* index,
+TableRead::TableRead(Snapshot snapshot, const char* table, const char* index,
                      std::initializer_list<const char*> columns)
-    : table_name_(table), snapshot_(snapshot.get()) {
+    : table_name_(table), snapshot_(snapshot) {
     table_ = open_relation(table, false);
     if (index != nullptr) index_ = open_relation(index, true);
     slot_ = pg_call([&] { return table_slot_create(table_, nullptr); });
     // Columns by name, so a column added by an update (placed last) reads the same as one
     // created with the table.
-    const TupleDesc desc = RelationGetDescr(table_);
-    for (const char* name : columns) {
-        AttrNumber found = InvalidAttrNumber;
-        for (int i = 0; i < desc->natts && found == InvalidAttrNumber; ++i) {
-            const Form_pg_attribute attribute = TupleDescAttr(desc, i);
-            if (!attribute->attisdropped && std::strcmp(NameStr(attribute->attname), name) == 0)
-                found = attribute->attnum;
-        }
-        if (found == InvalidAttrNumber)
-            throw std::logic_error(std::string("allocator: table ") + table + " has no column " + name);
-        columns_.push_back(found);
-    }
+    for (const char* name : columns) columns_.push_back(attribute_number(table_, name));
 }
 
 void TableRead::begin(std::initializer_list<IndexKey> keys) {

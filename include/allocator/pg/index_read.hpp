@@ -4,8 +4,8 @@
 // call, and for the context read that start-up cost more than its few index probes
 // (bench/README.md, "where the time goes"). These reads make the same probes directly, the
 // way PostgreSQL reads its catalogs, on the snapshot Statement::execute would take at the same
-// point, so they see exactly what a statement there would see. Writes stay statements: they
-// need the executor's constraint, index and trigger work.
+// point, so they see exactly what a statement there would see. Writes are statements, or
+// direct inserts that keep the executor's constraint, index and trigger work (direct_write.hpp).
 //
 // The tables are opened with AccessShareLock, held to the end of the transaction as a
 // statement's are. No privilege or row-security check is made: callers are the extension's
@@ -25,6 +25,18 @@
 #include "allocator/pg/spi.hpp"
 
 namespace allocator::pg {
+
+// The id of one of the extension's relations, by name; a PgError when its schema has none.
+Oid extension_relation_id(const char* name);
+
+// A column's attribute number in `relation`, by name (a column added by an update, placed
+// last, is found as one created with the table); throws when it has none.
+AttrNumber attribute_number(Relation relation, const char* column);
+
+// Moves the command counter past this call's own writes, then registers the snapshot a
+// statement here would run on (ReadSnapshot says which). Raises PostgreSQL errors: inside
+// pg_call.
+Snapshot register_statement_snapshot();
 
 // The snapshot a run of reads shares: taken as Statement::execute takes one (the latest at
 // REPEATABLE READ and above, the statement's under READ COMMITTED), after the command
@@ -58,7 +70,9 @@ struct IndexKey {
 class TableRead : public TypedColumns<TableRead> {
 public:
     TableRead(const ReadSnapshot& snapshot, const char* table, const char* index,
-              std::initializer_list<const char*> columns);
+              std::initializer_list<const char*> columns)
+        : TableRead(snapshot.get(), table, index, columns) {}
+    TableRead(Snapshot snapshot, const char* table, const char* index, std::initializer_list<const char*> columns);
     TableRead(const TableRead&) = delete;
     TableRead& operator=(const TableRead&) = delete;
 

@@ -47,7 +47,8 @@ struct AssignmentWrite {
 };
 
 // The plan's assignments, their mirror rows (while allocations_dual_write is on), the
-// merge group's adoption and mirror row, the ledger row and the zone pin, in one statement.
+// merge group's adoption and mirror row, the ledger row and the zone pin: the rows inserted
+// directly (direct_write.hpp), the two updates as statements when the plan needs them.
 void write_assignment(const AssignmentWrite& write);
 
 // P0002 naming the booking.

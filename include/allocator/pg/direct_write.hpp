@@ -1,0 +1,74 @@
+// Rows inserted into the extension's tables without a plan: the way logical replication's
+// apply worker writes them (ExecSimpleRelationInsert on an EState of its own).
+//
+// Why: a prepared INSERT still builds the executor state of every plan node on each run, and
+// for the assignment write (one CTE of four inserts and an update) that start-up and the CTE
+// machinery cost about as much as the rows' own index and trigger work (bench/README.md).
+//
+// What a row still gets, as from an INSERT: the column defaults of every column not given,
+// BEFORE and AFTER row triggers (the foreign-key checks among them, fired when finish() ends
+// the write, as at the end of a statement), NOT NULL and CHECK constraints, and every index
+// entry with its unique and exclusion checks. What it does not get: statement-level triggers
+// (the extension defines none on the tables written this way: sql/install/80_triggers.sql),
+// privilege and row-security checks (callers are the extension's SECURITY DEFINER functions,
+// which run as the tables' owner), partition routing (the tables are plain), RETURNING.
+//
+// Between spi_connect() and spi_finish(). On an error nothing is closed: the
+// (sub)transaction's abort releases the relations, the snapshot and the trigger queue, as it
+// does for a statement cut short.
+#pragma once
+
+#include <array>
+#include <initializer_list>
+#include <utility>
+
+#include "allocator/pg/postgres.hpp"
+#include "allocator/pg/spi.hpp"
+
+namespace allocator::pg {
+
+// One column's value of a row to insert, by column name.
+struct ColumnValue {
+    const char* column;
+    Param value;
+};
+
+class DirectWrite {
+public:
+    static constexpr int kMaxTables = 4;
+
+    // Opens `tables` (the extension's, by name) with RowExclusiveLock, as a statement that
+    // writes them would, then takes the write's snapshot the way Statement::execute does (the
+    // latest at REPEATABLE READ and above, the statement's under READ COMMITTED, after the
+    // command counter moves past this call's own writes): taken after the locks, so it sees
+    // whatever a writer that held a conflicting lock committed.
+    explicit DirectWrite(std::initializer_list<const char*> tables);
+    DirectWrite(const DirectWrite&) = delete;
+    DirectWrite& operator=(const DirectWrite&) = delete;
+
+    // The write's snapshot, for reads that decide what to write (see ReadSnapshot).
+    Snapshot snapshot() const { return snapshot_; }
+
+    // Inserts one row into tables[table]: the given columns, every other its default.
+    void insert(int table, std::initializer_list<ColumnValue> values);
+
+    // A column of the row last inserted into tables[table] (a default it was given, say),
+    // valid until the next insert into that table; throws on NULL.
+    Datum inserted(int table, const char* column) const;
+
+    // Fires the AFTER row triggers the inserts queued (the foreign-key checks), then closes
+    // everything and moves the command counter, so what follows sees the rows.
+    void finish();
+
+private:
+    EState* estate_ = nullptr;
+    Snapshot snapshot_ = nullptr;
+    int count_ = 0;
+    std::array<Relation, kMaxTables> relations_{};
+    std::array<ResultRelInfo*, kMaxTables> infos_{};
+    std::array<TupleTableSlot*, kMaxTables> slots_{};
+    // Per table, the default of each attribute (index attnum - 1), prepared when first needed.
+    std::array<ExprState**, kMaxTables> defaults_{};
+};
+
+}  // namespace allocator::pg
