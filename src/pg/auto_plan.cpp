@@ -14,7 +14,8 @@ namespace allocator::pg {
 
 namespace {
 
-PlanRequest planner_request(const FloorPlanRequest& r, const std::vector<Uuid>& taken, int count) {
+PlanRequest planner_request(const FloorPlanRequest& r, const std::vector<Uuid>& taken, int count,
+                            const std::vector<Occupant>* nearby = nullptr) {
     return PlanRequest{r.booking,
                        r.floor.tables,
                        r.floor.edges,
@@ -23,7 +24,9 @@ PlanRequest planner_request(const FloorPlanRequest& r, const std::vector<Uuid>& 
                        r.options.require_adjacency_argument,
                        r.options.preferred_zone,
                        r.options.max_tables,
-                       count};
+                       count,
+                       nearby,
+                       r.window};
 }
 
 ErrorDetail no_plan_detail(const char* reason, const FloorPlanRequest& r) {
@@ -111,10 +114,10 @@ Floor load_plan_floor(const Booking& booking, const Flags& flags, const PlanOpti
 }
 
 std::vector<TablePlan> plan_floor(const FloorPlanRequest& r, int count) {
-    std::vector<Uuid> taken = taken_tables(
-        r.booking.id, r.window, load_window_occupants(r.booking.restaurant_id, r.booking.id, r.window), r.purpose);
+    const std::vector<Occupant> occupants = load_window_occupants(r.booking.restaurant_id, r.booking.id, r.window);
+    std::vector<Uuid> taken = taken_tables(r.booking.id, r.window, occupants, r.purpose);
     for (;;) {
-        std::vector<TablePlan> plans = plan_tables(planner_request(r, taken, count));
+        std::vector<TablePlan> plans = plan_tables(planner_request(r, taken, count, &occupants));
         // The window read misses assignments longer than a day (data/floor.hpp): the plans'
         // own tables are read again as the write reads them, and a plan on a table taken
         // after all is planned around. Each round adds a table to `taken`, so it ends.

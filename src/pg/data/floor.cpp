@@ -45,12 +45,14 @@ Floor load_floor(const Uuid& restaurant_id, bool with_edges) {
 }
 
 // Assignments through (restaurant_id, start_at): those starting in [window.start - 24 h,
-// window.end), the only start times a row of at most a day that overlaps the window can have.
-// Holds through expires_at: the live ones (every hold expires within its ttl, so they are few
-// in the whole database), kept when the restaurant's and overlapping the window.
+// window.end + 24 h): every row of at most a day that overlaps the window, and its neighbours
+// up to a day away (the planner's keys 5 and 6). Holds through expires_at: the live ones
+// (every hold expires within its ttl, so they are few in the whole database), kept when the
+// restaurant's and within the same day on either side.
 std::vector<Occupant> load_window_occupants(const Uuid& restaurant_id, const Uuid& booking_id, const Window& window) {
     ReadSnapshot snapshot;
     std::vector<Occupant> out;
+    const Window around{window.start - kMaxWindowMicros, window.end + kMaxWindowMicros};
 
     enum { kTable, kBooking, kStart, kEnd };
     TableRead assignments(snapshot, "booking_table_assignments", "booking_table_assignments_restaurant_idx",
@@ -64,7 +66,7 @@ std::vector<Occupant> load_window_occupants(const Uuid& restaurant_id, const Uui
             o.table_id = assignments.uuid(kTable);
             o.booking_id = assignments.uuid(kBooking);
             o.window = Window{assignments.timestamp(kStart), assignments.timestamp(kEnd)};
-            if (o.booking_id != booking_id && o.window.overlaps(window)) out.push_back(o);
+            if (o.booking_id != booking_id && o.window.overlaps(around)) out.push_back(o);
         });
     assignments.close();
 
@@ -74,7 +76,7 @@ std::vector<Occupant> load_window_occupants(const Uuid& restaurant_id, const Uui
     // now(): the transaction's start, as the statements' expires_at > now().
     holds.each({IndexKey::after(kExpiresAtColumn, GetCurrentTransactionStartTimestamp())}, [&] {
         const Window held{holds.timestamp(kHoldStart), holds.timestamp(kHoldEnd)};
-        if (holds.uuid(kRestaurant) != restaurant_id || !held.overlaps(window)) return;
+        if (holds.uuid(kRestaurant) != restaurant_id || !held.overlaps(around)) return;
         Occupant o;
         o.kind = Occupant::Kind::Hold;
         o.hold_id = holds.uuid(kId);

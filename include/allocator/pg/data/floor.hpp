@@ -17,11 +17,12 @@ struct Floor {
 
 Floor load_floor(const Uuid& restaurant_id, bool with_edges);
 
-// What occupies the restaurant's tables during `window`, in one pass over two indexes: the
-// assignments of other bookings overlapping it that are at most a day long (every explicit
-// window is; a booking's own window may be longer, and such rows are missed here, so plans
-// are checked again with load_occupants on their own tables), and every live hold
-// overlapping it. As load_occupants, without the expired holds (they block nothing).
+// What occupies the restaurant's tables during `window` and up to a day on either side, in
+// one pass over two indexes: the assignments of other bookings that are at most a day long
+// (every explicit window is; a booking's own window may be longer, and such rows are missed
+// here, so plans are checked again with load_occupants on their own tables), and every live
+// hold. As load_occupants, without the expired holds (they block nothing), plus the
+// neighbours that do not overlap the window (taken_tables skips them; the planner ranks by them).
 std::vector<Occupant> load_window_occupants(const Uuid& restaurant_id, const Uuid& booking_id, const Window& window);
 
 // A table_inventory row whose columns id, restaurant_id, zone_id, capacity, table_number,
