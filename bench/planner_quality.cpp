@@ -1,7 +1,7 @@
 // Plan quality of the table planner (issue 11), in memory: simulated evenings seated by
 // plan_tables, as auto_assign_booking seats them, and by a naive first fit, side by side.
 //   cmake -S . -B build/bench -DALLOCATOR_BENCH=ON && cmake --build build/bench --target planner_quality
-//   build/bench/planner_quality [seeds, default 40] [tables per plan, default 2]
+//   build/bench/planner_quality [seeds, default 40] [tables per plan, default 2] [first seed, default 1]
 // The evening of bench/auto_assign_setup.sql's bench.quality, with its own random numbers: a
 // 40-table floor (two zones of 20, capacities 2, 2, 4, 4, 6, 8 over and over, one table in ten
 // fixed), 300 bookings of 1-10 guests starting 17:00-22:30 on the half hour for two hours, in
@@ -47,10 +47,11 @@ struct Result {
 int main(int argc, char** argv) {
     const int seeds = argc > 1 ? std::atoi(argv[1]) : 40;
     const int max_tables = argc > 2 ? std::atoi(argv[2]) : 2;
+    const int first = argc > 3 ? std::atoi(argv[3]) : 1;
     int worse = 0;
     long long total[2] = {0, 0};
     std::printf("seed  auto seated / empty seats   first fit seated / empty seats\n");
-    for (int seed = 1; seed <= seeds; ++seed) {
+    for (int seed = first; seed < first + seeds; ++seed) {
         std::mt19937_64 rng(static_cast<unsigned>(seed) * 7919u);
         const Uuid restaurant = random_id(rng);
         const Uuid zones[2] = {random_id(rng), random_id(rng)};
