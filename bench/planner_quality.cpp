@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     long long total[2] = {0, 0};
     std::printf("seed  auto seated / empty seats   first fit seated / empty seats\n");
     for (int seed = first; seed < first + seeds; ++seed) {
-        std::mt19937_64 rng(static_cast<unsigned>(seed) * 7919u);
+        std::mt19937_64 rng(static_cast<std::uint64_t>(static_cast<unsigned>(seed) * 7919u));
         const Uuid restaurant = random_id(rng);
         const Uuid zones[2] = {random_id(rng), random_id(rng)};
         std::vector<TableInfo> tables;
@@ -82,9 +82,9 @@ int main(int argc, char** argv) {
             std::vector<Occupant> seated;  // assignments so far
             for (const Booked& b : bookings) {
                 auto busy = [&](const Uuid& table) {
-                    for (const Occupant& o : seated)
-                        if (o.table_id == table && o.window.overlaps(b.window)) return true;
-                    return false;
+                    return std::any_of(seated.begin(), seated.end(), [&](const Occupant& o) {
+                        return o.table_id == table && o.window.overlaps(b.window);
+                    });
                 };
                 std::vector<int> chosen;
                 if (strategy == 0) {

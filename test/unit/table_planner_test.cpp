@@ -513,7 +513,7 @@ Case random_case(std::uint32_t seed) {
 std::pair<int, int> reference_gaps(const Floor& f, const Uuid& table) {
     if (!f.nearby) return {0, 0};
     const Window& w = f.booking.window;
-    const long long day = 24 * 60;
+    const long long day = 24LL * 60;
     long long before = day;
     long long after = day;
     for (const Occupant& o : *f.nearby) {

@@ -59,7 +59,7 @@ std::vector<Occupant> load_window_occupants(const Uuid& restaurant_id, const Uui
                           {"table_id", "booking_id", "start_at", "end_at"});
     assignments.each(
         {IndexKey::uuid(restaurant_id), IndexKey::at_or_after(kStartAtColumn, window.start - kMaxWindowMicros),
-         IndexKey::before(kStartAtColumn, window.end)},
+         IndexKey::before(kStartAtColumn, around.end)},
         [&] {
             Occupant o;
             o.kind = Occupant::Kind::Assignment;
