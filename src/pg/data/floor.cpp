@@ -57,17 +57,16 @@ std::vector<Occupant> load_window_occupants(const Uuid& restaurant_id, const Uui
     enum { kTable, kBooking, kStart, kEnd };
     TableRead assignments(snapshot, "booking_table_assignments", "booking_table_assignments_restaurant_idx",
                           {"table_id", "booking_id", "start_at", "end_at"});
-    assignments.each(
-        {IndexKey::uuid(restaurant_id), IndexKey::at_or_after(kStartAtColumn, window.start - kMaxWindowMicros),
-         IndexKey::before(kStartAtColumn, around.end)},
-        [&] {
-            Occupant o;
-            o.kind = Occupant::Kind::Assignment;
-            o.table_id = assignments.uuid(kTable);
-            o.booking_id = assignments.uuid(kBooking);
-            o.window = Window{assignments.timestamp(kStart), assignments.timestamp(kEnd)};
-            if (o.booking_id != booking_id && o.window.overlaps(around)) out.push_back(o);
-        });
+    assignments.each({IndexKey::uuid(restaurant_id), IndexKey::at_or_after(kStartAtColumn, around.start),
+                      IndexKey::before(kStartAtColumn, around.end)},
+                     [&] {
+                         Occupant o;
+                         o.kind = Occupant::Kind::Assignment;
+                         o.table_id = assignments.uuid(kTable);
+                         o.booking_id = assignments.uuid(kBooking);
+                         o.window = Window{assignments.timestamp(kStart), assignments.timestamp(kEnd)};
+                         if (o.booking_id != booking_id && o.window.overlaps(around)) out.push_back(o);
+                     });
     assignments.close();
 
     enum { kId, kHoldBooking, kRestaurant, kTables, kHoldStart, kHoldEnd };
