@@ -57,35 +57,54 @@ BEGIN
 END
 $$;
 
+-- The backend's CPU time so far (user + system, /proc/<pid>/stat), in ms: clock ticks of
+-- 1/p_hz s, so time at least a few hundred ms of calls between two readings.
+CREATE FUNCTION bench.cpu_ms(p_hz int) RETURNS float8 LANGUAGE sql AS $$
+    SELECT (f[12]::float8 + f[13]::float8) * 1000 / p_hz
+      FROM (SELECT string_to_array(split_part(pg_read_file('/proc/' || pg_backend_pid() || '/stat'), ') ', 2), ' ')) s(f)
+$$;
+
 -- auto_assign_booking against assign_tables_atomic_v2 of the same plan: p_calls bookings of
--- p_party on a p_tables floor, each on a day of its own; per booking the auto-assign is timed,
--- undone, then the manual assign of the very tables it chose is timed, undone. Totals in ms.
-CREATE FUNCTION bench.auto_vs_manual(p_tables int, p_party int, p_calls int,
-                                     OUT calls int, OUT auto_ms float8, OUT manual_ms float8, OUT ratio float8)
+-- p_party on a p_tables floor, each on a day of its own. First every booking is auto-assigned
+-- (timed), then all are unassigned (not timed), then each is assigned by hand the very tables
+-- auto-assign chose (timed): wall-clock totals in ms, and backend CPU per call in us.
+CREATE FUNCTION bench.auto_vs_manual(p_tables int, p_party int, p_calls int, p_hz int,
+                                     OUT calls int, OUT auto_ms float8, OUT manual_ms float8, OUT ratio float8,
+                                     OUT auto_cpu_us float8, OUT manual_cpu_us float8, OUT cpu_ratio float8)
 LANGUAGE plpgsql AS $$
 DECLARE
     r uuid := gen_random_uuid();
-    b uuid;
+    ids uuid[];
+    chosen text[] := '{}';
     t0 timestamptz;
-    chosen uuid[];
+    c0 float8;
+    tables uuid[];
 BEGIN
     PERFORM bench.floor(r, p_tables);
-    auto_ms := 0; manual_ms := 0; calls := p_calls;
+    calls := p_calls;
+    SELECT array_agg(gen_random_uuid()) INTO ids FROM generate_series(1, p_calls);
+    INSERT INTO bookings (id, restaurant_id, party_size, start_at, end_at, status)
+    SELECT ids[i], r, p_party, '2030-01-01 19:00+00'::timestamptz + i * interval '1 day',
+           '2030-01-01 21:00+00'::timestamptz + i * interval '1 day', 'confirmed'
+      FROM generate_series(1, p_calls) i;
+    c0 := bench.cpu_ms(p_hz); t0 := clock_timestamp();
     FOR i IN 1 .. p_calls LOOP
-        b := gen_random_uuid();
-        INSERT INTO bookings (id, restaurant_id, party_size, start_at, end_at, status)
-        VALUES (b, r, p_party, '2030-01-01 19:00+00'::timestamptz + i * interval '1 day',
-                '2030-01-01 21:00+00'::timestamptz + i * interval '1 day', 'confirmed');
-        t0 := clock_timestamp();
-        SELECT array_agg(a.table_id) INTO chosen FROM auto_assign_booking(b) a;
-        auto_ms := auto_ms + extract(epoch FROM clock_timestamp() - t0) * 1000;
-        PERFORM unassign_tables_atomic(b);
-        t0 := clock_timestamp();
-        PERFORM assign_tables_atomic_v2(b, chosen);
-        manual_ms := manual_ms + extract(epoch FROM clock_timestamp() - t0) * 1000;
-        PERFORM unassign_tables_atomic(b);
+        SELECT array_agg(a.table_id) INTO tables FROM auto_assign_booking(ids[i]) a;
+        chosen := chosen || tables::text;
     END LOOP;
+    auto_ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
+    auto_cpu_us := (bench.cpu_ms(p_hz) - c0) * 1000 / p_calls;
+    FOR i IN 1 .. p_calls LOOP
+        PERFORM unassign_tables_atomic(ids[i]);
+    END LOOP;
+    c0 := bench.cpu_ms(p_hz); t0 := clock_timestamp();
+    FOR i IN 1 .. p_calls LOOP
+        PERFORM assign_tables_atomic_v2(ids[i], chosen[i]::uuid[]);
+    END LOOP;
+    manual_ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
+    manual_cpu_us := (bench.cpu_ms(p_hz) - c0) * 1000 / p_calls;
     ratio := manual_ms / auto_ms;  -- auto-assign's throughput as a fraction of the manual assign's
+    cpu_ratio := manual_cpu_us / auto_cpu_us;
 END
 $$;
 

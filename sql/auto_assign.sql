@@ -173,3 +173,21 @@ INSERT INTO bookings (id, restaurant_id, party_size, start_at, end_at, status)
 VALUES (b(20), r(3), 2147483647, '2030-06-01 19:00+00', '2030-06-01 21:00+00', 'confirmed');
 SELECT rank, tables, seats, left_over, merge FROM pg_temp.quote(b(20), p_max_tables => 5, p_limit => 3);
 SELECT pg_temp.auto(b(20)) AS hall;
+
+-- ---- Neighbouring bookings (keys 5 and 6) -----------------------------------------------------
+-- Three fixed 4-tops; b22 sits at N1 16:00-18:00 (an hour idle before b21's 19:00-21:00, too
+-- short for it), b23 at N2 from 21:00 (flush: nothing idle, but a busy table). N3 is free all
+-- day: first; then N2 (crowding); N1 last (idle gap).
+INSERT INTO zones (id, restaurant_id, name) VALUES (z(6), r(3), 'terrace');
+INSERT INTO table_inventory (id, restaurant_id, zone_id, table_number, capacity, mobility)
+SELECT t(30 + n), r(3), z(6), 'N' || n, 4, 'fixed' FROM generate_series(1, 3) n;
+INSERT INTO bookings (id, restaurant_id, party_size, start_at, end_at, status)
+VALUES (b(21), r(3), 4, '2030-06-01 19:00+00', '2030-06-01 21:00+00', 'confirmed'),
+       (b(22), r(3), 4, '2030-06-01 16:00+00', '2030-06-01 18:00+00', 'confirmed'),
+       (b(23), r(3), 4, '2030-06-01 21:00+00', '2030-06-01 23:00+00', 'confirmed');
+SELECT count(*) AS seated FROM assign_tables_atomic_v2(b(22), ARRAY[t(31)]) UNION ALL
+SELECT count(*) FROM assign_tables_atomic_v2(b(23), ARRAY[t(32)]);
+SELECT q.rank, tn(q.table_ids[1]) AS tables, q.explanation->'idle_gap_minutes' AS idle_gap,
+       q.explanation->'crowding_minutes' AS crowding, q.explanation->>'behind_previous_by' AS behind
+  FROM quote_tables(b(21), p_preferred_zone_id => z(6)) q WHERE q.zone_id = z(6) ORDER BY q.rank;
+SELECT pg_temp.auto(b(21)) AS terrace;

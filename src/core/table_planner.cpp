@@ -81,16 +81,53 @@ private:
     std::vector<int> slots_;
 };
 
-// Rank keys 1-4 of the header; key 5 (table ids) is compared on the id lists.
+// Rank keys 1-6 of the header; key 7 (table ids) is compared on the id lists. A branch's
+// bound leaves keys 5 and 6 at 0, their least.
 struct Key {
     int seats_short = 0;
     int seats_left_over = 0;
     int table_count = 0;
     int zone_rank = 0;
+    int idle_gap = 0;
+    int crowding = 0;
 };
 
 auto key_tuple(const Key& k) {
-    return std::tie(k.seats_short, k.seats_left_over, k.table_count, k.zone_rank);
+    return std::tie(k.seats_short, k.seats_left_over, k.table_count, k.zone_rank, k.idle_gap, k.crowding);
+}
+
+constexpr std::int64_t kMicrosPerMinute = 60LL * 1000000;
+constexpr std::int64_t kDayMicros = 24LL * 60 * kMicrosPerMinute;
+
+// Keys 5 and 6 of one table, from the free time on either side of the window.
+struct TableGaps {
+    int idle_gap = 0;
+    int crowding = 0;
+};
+
+// Keys 5 and 6 of each candidate (sorted by id), in one pass over the nearby occupants.
+std::vector<TableGaps> gaps_of(const std::vector<const TableInfo*>& candidates, const PlanRequest& in) {
+    std::vector<TableGaps> gaps(candidates.size());
+    if (in.nearby == nullptr) return gaps;
+    const Window& w = in.window;
+    std::vector<std::int64_t> before(candidates.size(), kDayMicros);
+    std::vector<std::int64_t> after(candidates.size(), kDayMicros);
+    for (const Occupant& o : *in.nearby) {
+        if (!o.live || o.window.overlaps(w) || (o.booking_id && *o.booking_id == in.booking.id)) continue;
+        const auto it = std::lower_bound(candidates.begin(), candidates.end(), o.table_id,
+                                         [](const TableInfo* t, const Uuid& id) { return t->id < id; });
+        if (it == candidates.end() || (*it)->id != o.table_id) continue;
+        const std::size_t i = static_cast<std::size_t>(it - candidates.begin());
+        if (o.window.end <= w.start) before[i] = std::min(before[i], w.start - o.window.end);
+        if (o.window.start >= w.end) after[i] = std::min(after[i], o.window.start - w.end);
+    }
+    const std::int64_t length = w.end - w.start;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        const std::int64_t idle = (before[i] < length ? before[i] : 0) + (after[i] < length ? after[i] : 0);
+        gaps[i].idle_gap = static_cast<int>(idle / kMicrosPerMinute);
+        gaps[i].crowding = static_cast<int>((2 * kDayMicros - before[i] - after[i]) / kMicrosPerMinute);
+    }
+    return gaps;
 }
 
 bool key_less(const Key& a, const Key& b) {
@@ -250,7 +287,11 @@ struct Zone {
 class Search {
 public:
     Search(const PlanRequest& in, const std::vector<const TableInfo*>& candidates, int max_tables)
-        : in_(in), candidates_(candidates), max_tables_(max_tables), top_(in.plan_count) {}
+        : in_(in),
+          candidates_(candidates),
+          max_tables_(max_tables),
+          top_(in.plan_count),
+          gaps_(gaps_of(candidates, in)) {}
 
     void singles(const std::optional<Uuid>& target_zone) {
         for (int i = 0; i < static_cast<int>(candidates_.size()); ++i) {
@@ -258,6 +299,8 @@ public:
             Found plan;
             plan.key = key_for(in_.booking.party_size, t.capacity, 1, zone_rank(t.zone_id, target_zone));
             if (in_.flags.capacity_check && plan.key.seats_short > 0) continue;
+            plan.key.idle_gap = gaps_[i].idle_gap;
+            plan.key.crowding = gaps_[i].crowding;
             plan.ids[0] = i;
             plan.size = 1;
             plan.seats = t.capacity;
@@ -330,6 +373,7 @@ private:
 
     // Any sets: ascending combinations, so chosen_ is itself the prefix of every set below.
     void grow_any(int count, int seats) {
+        if (count < 1 || count >= kMaxTablesPerPlan) return;  // callers stay below max_tables_
         const Zone& z = *zone_;
         std::array<int, kMaxTablesPerPlan> prefix{};
         for (int i = 0; i < count; ++i) prefix[i] = z.members[chosen_[i]];
@@ -345,14 +389,18 @@ private:
     }
 
     void offer(int count, int seats) {
-        const Key key = key_for(in_.booking.party_size, seats, count, zone_->rank);
+        Key key = key_for(in_.booking.party_size, seats, count, zone_->rank);
         if (in_.flags.capacity_check && key.seats_short > 0) return;
-        if (!top_.admits(key, nullptr, 0)) return;
+        if (!top_.admits(key, nullptr, 0)) return;  // keys 5 and 6 only add
         Found plan;
+        for (int i = 0; i < count; ++i) {
+            plan.ids[i] = zone_->members[chosen_[i]];
+            key.idle_gap += gaps_[plan.ids[i]].idle_gap;
+            key.crowding += gaps_[plan.ids[i]].crowding;
+        }
         plan.key = key;
         plan.size = count;
         plan.seats = seats;
-        for (int i = 0; i < count; ++i) plan.ids[i] = zone_->members[chosen_[i]];
         std::sort(plan.ids.begin(), plan.ids.begin() + count);
         top_.offer(plan);
     }
@@ -390,6 +438,7 @@ private:
     std::array<int, kMaxTablesPerPlan> chosen_{};  // member positions of the set being grown
     std::vector<Word> ext_;                        // per level: members that may join next
     std::vector<Word> excl_;                       // per level: members and their neighbours
+    std::vector<TableGaps> gaps_;                  // per candidate: keys 5 and 6 (after top_)
 };
 
 [[noreturn]] void throw_out_of_range(const char* reason, const char* what, int value, int max) {
@@ -511,6 +560,8 @@ const char* first_difference(const Found& behind, const Found& ahead) {
     if (behind.key.seats_left_over != ahead.key.seats_left_over) return "seats_left_over";
     if (behind.key.table_count != ahead.key.table_count) return "table_count";
     if (behind.key.zone_rank != ahead.key.zone_rank) return "zone";
+    if (behind.key.idle_gap != ahead.key.idle_gap) return "idle_gap";
+    if (behind.key.crowding != ahead.key.crowding) return "crowding";
     return "table_ids";
 }
 
@@ -535,7 +586,9 @@ std::string PlanRank::to_json() const {
         .add("seats_short", static_cast<long long>(seats_short))
         .add("seats_left_over", static_cast<long long>(seats_left_over))
         .add("table_count", static_cast<long long>(table_count))
-        .add("zone_rank", static_cast<long long>(zone_rank));
+        .add("zone_rank", static_cast<long long>(zone_rank))
+        .add("idle_gap_minutes", static_cast<long long>(idle_gap_minutes))
+        .add("crowding_minutes", static_cast<long long>(crowding_minutes));
     if (!behind_previous_by.empty()) json.add("behind_previous_by", behind_previous_by);
     return json.to_json();
 }
@@ -585,9 +638,10 @@ std::vector<TablePlan> plan_tables(const PlanRequest& request) {
         plan.seats = f.seats;
         plan.seats_left_over = f.key.seats_left_over;
         plan.is_merge = f.size > 1;
-        plan.rank =
-            PlanRank{static_cast<int>(n) + 1, f.key.seats_short, f.key.seats_left_over,
-                     f.key.table_count,       f.key.zone_rank,   n == 0 ? "" : first_difference(f, found[n - 1])};
+        plan.rank = PlanRank{static_cast<int>(n) + 1, f.key.seats_short,
+                             f.key.seats_left_over,   f.key.table_count,
+                             f.key.zone_rank,         f.key.idle_gap,
+                             f.key.crowding,          n == 0 ? "" : first_difference(f, found[n - 1])};
         // The assignment's own rules, on every plan offered: a quote never offers what the
         // assignment would refuse.
         try {

@@ -57,7 +57,7 @@ Datum quote(FunctionCallInfo fcinfo) {
     require_access(booking.restaurant_id);
     check_booking_assignable(booking);
     check_not_seated(booking, context.existing);
-    const Floor floor = load_floor(booking.restaurant_id);
+    const Floor floor = load_plan_floor(booking, context.flags, options);
     const std::vector<TablePlan> plans = plan_floor(
         {booking, floor, context.flags, options, options.window.value_or(booking.window), PlanPurpose::Assignment},
         limit);
@@ -90,12 +90,12 @@ Datum auto_assign(FunctionCallInfo fcinfo) {
         result = assigned_rows(context.ledger->table_ids, context.existing);
     } else {
         check_not_seated(booking, context.existing);
-        const Floor floor = load_floor(booking.restaurant_id);
+        const Floor floor = load_plan_floor(booking, context.flags, options);
         // The assignment's rules read the stored rows of the floor, capacities uncapped.
         context.tables = floor.tables;
         context.edges = floor.edges;
         auto_seat(locks, {booking, floor, context.flags, options, request.window, PlanPurpose::Assignment},
-                  [&](const TablePlan& plan) {
+                  "auto_assign_booking", [&](const TablePlan& plan) {
                       request.tables = plan.tables;
                       result = assign_locked(locks, context, request);
                   });

@@ -1,18 +1,21 @@
 // Auto-assignment's shared part (auto_plan.hpp).
 #include "allocator/pg/auto_plan.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "allocator/core/errors.hpp"
 #include "allocator/pg/arguments.hpp"
 #include "allocator/pg/data/assign.hpp"
 #include "allocator/pg/data/occupants.hpp"
+#include "allocator/pg/spi.hpp"
 
 namespace allocator::pg {
 
 namespace {
 
-PlanRequest planner_request(const FloorPlanRequest& r, const std::vector<Uuid>& taken, int count) {
+PlanRequest planner_request(const FloorPlanRequest& r, const std::vector<Uuid>& taken, int count,
+                            const std::vector<Occupant>* nearby = nullptr) {
     return PlanRequest{r.booking,
                        r.floor.tables,
                        r.floor.edges,
@@ -21,7 +24,9 @@ PlanRequest planner_request(const FloorPlanRequest& r, const std::vector<Uuid>& 
                        r.options.require_adjacency_argument,
                        r.options.preferred_zone,
                        r.options.max_tables,
-                       count};
+                       count,
+                       nearby,
+                       r.window};
 }
 
 ErrorDetail no_plan_detail(const char* reason, const FloorPlanRequest& r) {
@@ -50,6 +55,27 @@ ErrorDetail no_plan_detail(const char* reason, const FloorPlanRequest& r) {
         "A higher p_max_tables, or check the zone pin, the tables' service status and the "
         "merges_enabled, require_adjacency and capacity_check flags.");
 }
+
+// The tables of `plans`, sorted and distinct.
+std::vector<Uuid> tables_of(const std::vector<TablePlan>& plans) {
+    std::vector<Uuid> tables;
+    for (const TablePlan& plan : plans) tables.insert(tables.end(), plan.tables.begin(), plan.tables.end());
+    std::sort(tables.begin(), tables.end());
+    tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
+    return tables;
+}
+
+// $1 function, $2 restaurant, $3 booking, $4 replans, $5 tables lost to other calls, $6 the
+// tables written, $7-$8 window. In the caller's transaction: it exists when the call committed.
+const Statement kReplannedEvent{
+    "auto-assign replanned",
+    R"sql(
+insert into @extschema@.observability_events (source, event_type, severity, restaurant_id, booking_id, context)
+values ('capacity.selector', 'auto_assign.replanned', 'info', $2, $3,
+        pg_catalog.jsonb_build_object('function', $1, 'replans', $4, 'lost_table_ids', $5, 'table_ids', $6,
+            'start_at', $7, 'end_at', $8, 'session_user', session_user))
+)sql",
+    {TEXTOID, UUIDOID, UUIDOID, INT4OID, UUIDARRAYOID, UUIDARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID}};
 
 }  // namespace
 
@@ -82,25 +108,53 @@ void check_not_seated(const Booking& booking, const std::vector<ExistingAssignme
                          "Add tables with assign_tables_atomic_v2, or unassign_tables_atomic first to plan afresh.");
 }
 
-std::vector<TablePlan> plan_floor(const FloorPlanRequest& r, int count) {
-    const std::vector<Uuid> taken =
-        taken_tables(r.booking.id, r.window, load_occupants(r.floor.table_ids, r.booking.id, r.window), r.purpose);
-    return plan_tables(planner_request(r, taken, count));
+Floor load_plan_floor(const Booking& booking, const Flags& flags, const PlanOptions& options) {
+    const bool merges = flags.merges_enabled && options.max_tables > 1;
+    return load_floor(booking.restaurant_id, merges && (flags.require_adjacency || options.require_adjacency_argument));
 }
 
-void auto_seat(LockBudget& locks, const FloorPlanRequest& r, const std::function<void(const TablePlan&)>& write) {
+std::vector<TablePlan> plan_floor(const FloorPlanRequest& r, int count) {
+    const std::vector<Occupant> occupants = load_window_occupants(r.booking.restaurant_id, r.booking.id, r.window);
+    std::vector<Uuid> taken = taken_tables(r.booking.id, r.window, occupants, r.purpose);
+    for (;;) {
+        std::vector<TablePlan> plans = plan_tables(planner_request(r, taken, count, &occupants));
+        // The window read misses assignments longer than a day (data/floor.hpp): the plans'
+        // own tables are read again as the write reads them, and a plan on a table taken
+        // after all is planned around. Each round adds a table to `taken`, so it ends.
+        const std::vector<Uuid> more =
+            taken_tables(r.booking.id, r.window, load_occupants(tables_of(plans), r.booking.id, r.window), r.purpose);
+        if (more.empty()) return plans;
+        taken.insert(taken.end(), more.begin(), more.end());
+    }
+}
+
+void auto_seat(LockBudget& locks, const FloorPlanRequest& r, const char* function,
+               const std::function<void(const TablePlan&)>& write) {
+    std::vector<Uuid> lost;  // tables of the plans other calls took first
+    int replans = 0;
     for (;;) {
         const std::vector<TablePlan> plans = plan_floor(r, 1);
         if (plans.empty()) throw_no_plan(r);
         try {
             write(plans.front());
-            return;
         } catch (const AllocatorError& e) {
             // Raised by the conflict check under the plan's locks, before anything was
             // written: another call seated or held one of its tables since the read above.
             if (e.state() != SqlState::ExclusionViolation || !locks.time_left()) throw;
+            LockBudget::unlock_tables(plans.front().tables);
+            lost.insert(lost.end(), plans.front().tables.begin(), plans.front().tables.end());
+            ++replans;
+            continue;
         }
-        LockBudget::unlock_tables(plans.front().tables);
+        if (replans > 0) {
+            std::sort(lost.begin(), lost.end());
+            lost.erase(std::unique(lost.begin(), lost.end()), lost.end());
+            kReplannedEvent.execute({Param::of(std::string(function)), Param::of(r.booking.restaurant_id),
+                                     Param::of(r.booking.id), Param::of(replans), Param::of(lost),
+                                     Param::of(plans.front().tables), Param::of(r.window.start),
+                                     Param::of(r.window.end)});
+        }
+        return;
     }
 }
 

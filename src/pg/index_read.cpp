@@ -11,7 +11,7 @@ namespace allocator::pg {
 
 namespace {
 
-constexpr int kMaxKeys = 2;
+constexpr int kMaxKeys = 3;
 
 Relation open_relation(const char* name, bool index) {
     const Oid relid = extension_relation_id(name);
@@ -82,6 +82,18 @@ IndexKey IndexKey::overlaps(const Window& window) {
     return IndexKey{RangeTypePGetDatum(range), RANGESTRAT_OVERLAPS, F_RANGE_OVERLAPS};
 }
 
+IndexKey IndexKey::before(AttrNumber column, Timestamp t) {
+    return IndexKey{TimestampTzGetDatum(t), BTLessStrategyNumber, F_TIMESTAMPTZ_LT, column};
+}
+
+IndexKey IndexKey::at_or_after(AttrNumber column, Timestamp t) {
+    return IndexKey{TimestampTzGetDatum(t), BTGreaterEqualStrategyNumber, F_TIMESTAMPTZ_GE, column};
+}
+
+IndexKey IndexKey::after(AttrNumber column, Timestamp t) {
+    return IndexKey{TimestampTzGetDatum(t), BTGreaterStrategyNumber, F_TIMESTAMPTZ_GT, column};
+}
+
 TableRead::TableRead(Snapshot snapshot, const char* table, const char* index,
                      std::initializer_list<const char*> columns)
     : table_name_(table), snapshot_(snapshot) {
@@ -103,14 +115,25 @@ void TableRead::begin(std::initializer_list<IndexKey> keys) {
         return;
     }
     const int count = static_cast<int>(keys.size());
-    if (count == 0 || count > kMaxKeys || count > IndexRelationGetNumberOfKeyAttributes(index_))
+    // Keys in column order, as btree wants them.
+    int position = 0;
+    AttrNumber last_column = 0;
+    bool ordered = true;
+    for (const IndexKey& key : keys) {
+        const AttrNumber column = key.column != 0 ? key.column : static_cast<AttrNumber>(position + 1);
+        ordered = ordered && column >= last_column;
+        last_column = column;
+        ++position;
+    }
+    if (count == 0 || count > kMaxKeys || !ordered || last_column > IndexRelationGetNumberOfKeyAttributes(index_))
         throw std::logic_error(std::string("bad key count for an index read of ") + table_name_);
     std::array<ScanKeyData, kMaxKeys> scan_keys{};
     pg_call([&] {
         int n = 0;
         for (const IndexKey& key : keys) {
-            ScanKeyEntryInitialize(&scan_keys[n], 0, static_cast<AttrNumber>(n + 1), key.strategy, InvalidOid,
-                                   index_->rd_indcollation[n], key.procedure, key.value);
+            const AttrNumber column = key.column != 0 ? key.column : static_cast<AttrNumber>(n + 1);
+            ScanKeyEntryInitialize(&scan_keys[n], 0, column, key.strategy, InvalidOid,
+                                   index_->rd_indcollation[column - 1], key.procedure, key.value);
             ++n;
         }
         if (index_scan_ != nullptr && index_scan_->numberOfKeys != count) {

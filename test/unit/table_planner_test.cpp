@@ -25,6 +25,7 @@ struct Floor {
     std::optional<Uuid> preferred_zone;
     int max_tables = kDefaultTablesPerPlan;
     int plan_count = kMaxPlansPerQuote;
+    std::optional<std::vector<Occupant>> nearby;  // keys 5 and 6, for the booking's window
 
     TableInfo& add(std::uint8_t n, int capacity, std::uint8_t zone = 1, bool movable = true) {
         tables.push_back(make_table(n, capacity));
@@ -44,7 +45,7 @@ struct Floor {
 
     std::vector<TablePlan> plan() const {
         return plan_tables(PlanRequest{booking, tables, edges, taken, flags, require_adjacency_argument, preferred_zone,
-                                       max_tables, plan_count});
+                                       max_tables, plan_count, nearby ? &*nearby : nullptr, booking.window});
     }
 };
 
@@ -110,10 +111,11 @@ TEST(PlanTables, ASingleTableComesBeforeAMergeLeavingAsManySeats) {
     EXPECT_EQ(plans[1].rank.table_count, 2);
     // Why each ranks where it does, as the quote reports it.
     EXPECT_EQ(plans[0].rank.to_json(),
-              "{\"position\": 1, \"seats_short\": 0, \"seats_left_over\": 0, \"table_count\": 1, \"zone_rank\": 0}");
+              "{\"position\": 1, \"seats_short\": 0, \"seats_left_over\": 0, \"table_count\": 1, \"zone_rank\": 0, "
+              "\"idle_gap_minutes\": 0, \"crowding_minutes\": 0}");
     EXPECT_EQ(plans[1].rank.to_json(),
               "{\"position\": 2, \"seats_short\": 0, \"seats_left_over\": 0, \"table_count\": 2, \"zone_rank\": 0, "
-              "\"behind_previous_by\": \"table_count\"}");
+              "\"idle_gap_minutes\": 0, \"crowding_minutes\": 0, \"behind_previous_by\": \"table_count\"}");
 }
 
 TEST(PlanTables, FewerTablesComeBeforeMoreLeavingAsManySeats) {
@@ -368,6 +370,72 @@ TEST(TakenTables, AssignmentsAndLiveHoldsOfOthersOverlappingTheWindow) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Keys 5 and 6 (the booking is 19:00-21:00, two hours): a table whose neighbours leave a
+// stretch shorter than the booking beside it ranks after one that leaves none.
+TEST(PlanTables, AnIdleGapShorterThanTheBookingRanksLast) {
+    Floor f = Floor::of(4, {4, 4, 4});
+    f.max_tables = 1;
+    f.nearby =
+        std::vector<Occupant>{assignment_of(2, 1, hours(16, 18)),   // table 1: 18:00-19:00 left idle (1 h < 2 h)
+                              assignment_of(3, 2, hours(21, 23)),   // table 2: flush after the booking, nothing idle
+                              assignment_of(4, 3, hours(12, 14)),   // table 3: 5 h free before, no idle gap
+                              assignment_of(5, 3, hours(19, 21))};  // overlaps: not a neighbour (taken is separate)
+    const auto plans = f.plan();
+    ASSERT_EQ(plans.size(), 3u);
+    EXPECT_EQ(plans[0].tables, ids({3}));
+    EXPECT_EQ(plans[0].rank.idle_gap_minutes, 0);
+    EXPECT_EQ(plans[0].rank.crowding_minutes, 24 * 60 - 5 * 60);
+    EXPECT_EQ(plans[1].tables, ids({2}));
+    EXPECT_EQ(plans[1].rank.idle_gap_minutes, 0);
+    EXPECT_EQ(plans[1].rank.crowding_minutes, 24 * 60);
+    EXPECT_EQ(plans[1].rank.behind_previous_by, "crowding");
+    EXPECT_EQ(plans[2].tables, ids({1}));
+    EXPECT_EQ(plans[2].rank.idle_gap_minutes, 60);
+    EXPECT_EQ(plans[2].rank.behind_previous_by, "idle_gap");
+}
+
+TEST(PlanTables, NeighboursNeverOutrankTheDocumentedKeys) {
+    Floor f = Floor::of(4, {4, 6});
+    f.max_tables = 1;
+    f.nearby = std::vector<Occupant>{assignment_of(2, 1, hours(16, 18))};  // the 4-top strands an hour
+    const auto plans = f.plan();
+    ASSERT_EQ(plans.size(), 2u);
+    EXPECT_EQ(plans[0].tables, ids({1}));  // fewest seats left over still comes first
+    EXPECT_EQ(plans[0].rank.idle_gap_minutes, 60);
+}
+
+TEST(PlanTables, TheBookingsOwnRowsExpiredHoldsAndFarNeighboursAreNoNeighbours) {
+    Floor f = Floor::of(4, {4, 4});
+    f.max_tables = 1;
+    f.nearby = std::vector<Occupant>{assignment_of(1, 1, hours(16, 18)),                      // the booking's own row
+                                     hold_of(2, 1, 1, hours(21, 22), false),                  // an expired hold
+                                     assignment_of(2, 2, Window{-30 * kHour, -28 * kHour})};  // more than a day before
+    const auto plans = f.plan();
+    ASSERT_EQ(plans.size(), 2u);
+    for (const TablePlan& p : plans) {
+        EXPECT_EQ(p.rank.idle_gap_minutes, 0);
+        EXPECT_EQ(p.rank.crowding_minutes, 0);
+    }
+    EXPECT_EQ(plans[1].rank.behind_previous_by, "table_ids");
+}
+
+TEST(PlanTables, AMergeSumsItsTablesIdleGaps) {
+    Floor f = Floor::of(8, {4, 4, 4, 4});
+    f.nearby = std::vector<Occupant>{assignment_of(2, 1, hours(21, 22)), assignment_of(3, 2, hours(15, 18)),
+                                     assignment_of(4, 3, hours(22, 23))};
+    f.max_tables = 2;
+    const auto plans = f.plan();
+    ASSERT_FALSE(plans.empty());
+    // Table 2 strands an hour before, table 3 an hour after; 1 and 4 strand nothing.
+    EXPECT_EQ(plans[0].tables, ids({1, 4}));
+    EXPECT_EQ(plans[0].rank.idle_gap_minutes, 0);
+    const auto with_2_and_3 = std::find_if(plans.begin(), plans.end(), [](const TablePlan& p) {
+        return p.tables == ids({2, 3});
+    });
+    ASSERT_NE(with_2_and_3, plans.end());
+    EXPECT_EQ(with_2_and_3->rank.idle_gap_minutes, 120);
+}
+
 // Property: the same plans, in the same order, as a brute force over every table set that the
 // assignment's own checks accept.
 
@@ -411,6 +479,17 @@ Case random_case(std::uint32_t seed) {
     f.max_tables = pick(1, 4);
     f.plan_count = chance(0.5) ? kMaxPlansPerQuote : pick(1, 6);
     c.purpose = chance(0.5) ? PlanPurpose::Assignment : PlanPurpose::Hold;
+    // Neighbours before 19:00 and from 21:00, for keys 5 and 6 (half the cases rank by them).
+    std::vector<Occupant> neighbours;
+    const int neighbour_count = pick(0, 6);
+    for (int i = 0; i < neighbour_count && !f.tables.empty(); ++i) {
+        const std::uint8_t table = f.tables[pick(0, static_cast<int>(f.tables.size()) - 1)].id.bytes[15];
+        const int start = chance(0.5) ? pick(10, 18) : pick(21, 23);
+        const int end = start < 19 ? pick(start + 1, 19) : start + 1;
+        neighbours.push_back(chance(0.8) ? assignment_of(static_cast<std::uint8_t>(3 + i), table, hours(start, end))
+                                         : hold_of(static_cast<std::uint8_t>(3 + i), static_cast<std::uint8_t>(20 + i),
+                                                   table, hours(start, end), chance(0.7)));
+    }
     const int occupant_count = pick(0, 5);
     for (int i = 0; i < occupant_count && !f.tables.empty(); ++i) {
         const std::uint8_t table = f.tables[pick(0, static_cast<int>(f.tables.size()) - 1)].id.bytes[15];
@@ -422,7 +501,33 @@ Case random_case(std::uint32_t seed) {
             c.occupants.push_back(hold_of(owner, static_cast<std::uint8_t>(i + 1), table, window, chance(0.7)));
         }
     }
+    if (chance(0.5)) {
+        f.nearby = neighbours;
+        f.nearby->insert(f.nearby->end(), c.occupants.begin(), c.occupants.end());
+    }
     return c;
+}
+
+// Keys 5 and 6 of one table, written out plainly: minutes of free time on either side of the
+// window (a day at most) up to the nearest live occupant of another booking.
+std::pair<int, int> reference_gaps(const Floor& f, const Uuid& table) {
+    if (!f.nearby) return {0, 0};
+    const Window& w = f.booking.window;
+    const long long day = 24LL * 60;
+    long long before = day;
+    long long after = day;
+    for (const Occupant& o : *f.nearby) {
+        if (o.table_id != table || !o.live || o.booking_id == std::optional<Uuid>(f.booking.id)) continue;
+        const long long start = o.window.start / (60 * 1000000LL);
+        const long long end = o.window.end / (60 * 1000000LL);
+        const long long w_start = w.start / (60 * 1000000LL);
+        const long long w_end = w.end / (60 * 1000000LL);
+        if (end <= w_start) before = std::min(before, w_start - end);
+        if (start >= w_end) after = std::min(after, start - w_end);
+    }
+    const long long length = (w.end - w.start) / (60 * 1000000LL);
+    return {static_cast<int>((before < length ? before : 0) + (after < length ? after : 0)),
+            static_cast<int>(2 * day - before - after)};
 }
 
 // What check_table_set and the conflict check of the purpose say about one table set.
@@ -449,6 +554,7 @@ bool accepted(const Case& c, const std::vector<Uuid>& set) {
 struct Expected {
     std::vector<Uuid> tables;
     int seats_short, seats_left_over, table_count, zone_rank, seats;
+    int idle_gap = 0, crowding = 0;
 };
 
 std::vector<Expected> brute_force(const Case& c) {
@@ -470,12 +576,23 @@ std::vector<Expected> brute_force(const Case& c) {
         std::sort(set.begin(), set.end());
         if (!accepted(c, set)) continue;
         const int party = f.booking.party_size;
-        all.push_back(Expected{set, std::max(0, party - seats), std::max(0, seats - party),
-                               static_cast<int>(set.size()), target && *target != zone ? 1 : 0, seats});
+        Expected e{set,
+                   std::max(0, party - seats),
+                   std::max(0, seats - party),
+                   static_cast<int>(set.size()),
+                   target && *target != zone ? 1 : 0,
+                   seats};
+        for (const Uuid& t : set) {
+            const auto [idle, crowding] = reference_gaps(f, t);
+            e.idle_gap += idle;
+            e.crowding += crowding;
+        }
+        all.push_back(e);
     }
     std::sort(all.begin(), all.end(), [](const Expected& a, const Expected& b) {
-        return std::tie(a.seats_short, a.seats_left_over, a.table_count, a.zone_rank, a.tables) <
-               std::tie(b.seats_short, b.seats_left_over, b.table_count, b.zone_rank, b.tables);
+        return std::tie(a.seats_short, a.seats_left_over, a.table_count, a.zone_rank, a.idle_gap, a.crowding,
+                        a.tables) <
+               std::tie(b.seats_short, b.seats_left_over, b.table_count, b.zone_rank, b.idle_gap, b.crowding, b.tables);
     });
     if (all.size() > static_cast<std::size_t>(f.plan_count)) all.resize(f.plan_count);
     return all;
@@ -498,6 +615,8 @@ TEST(PlanTablesProperty, SamePlansInTheSameOrderAsABruteForceOfTheAssignmentRule
             EXPECT_EQ(got[i].rank.seats_short, want[i].seats_short);
             EXPECT_EQ(got[i].rank.table_count, want[i].table_count);
             EXPECT_EQ(got[i].rank.zone_rank, want[i].zone_rank);
+            EXPECT_EQ(got[i].rank.idle_gap_minutes, want[i].idle_gap);
+            EXPECT_EQ(got[i].rank.crowding_minutes, want[i].crowding);
             EXPECT_EQ(got[i].rank.position, static_cast<int>(i) + 1);
             EXPECT_EQ(got[i].is_merge, want[i].tables.size() > 1);
         }

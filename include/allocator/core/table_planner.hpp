@@ -14,8 +14,19 @@
 //   4. zone: a plan in the booking's pinned zone or, without a pin, in the preferred zone
 //      first (a pin admits no other zone at all, so with a pin this key is always 0; without a
 //      pin or a preference every plan has 0)
-//   5. table ids: the sorted id lists compared lexicographically, so the same rows always give
+//   5. idle gap, fewest minutes first: for each table of the plan, the free time left between
+//      the window and the table's nearest other booking (assignment or live hold) before it,
+//      and after it, counted when it is shorter than the window itself (a stretch too short
+//      for a booking as long as this one: likely to stay empty all evening); 0 without
+//      neighbours or without `nearby`
+//   6. crowding, fewest minutes first: for each table, how much of the day before and of the
+//      day after the window is not free (24 h minus the free time on each side, each side
+//      capped at 24 h), so among plans that strand no time the one on the quietest tables
+//      wins, keeping the busy tables' remaining gaps for the bookings that fit them
+//   7. table ids: the sorted id lists compared lexicographically, so the same rows always give
 //      the same plans in the same order.
+// Keys 5 and 6 were chosen on simulated evenings (bench/planner_quality.cpp): with ids as the
+// only tie-break, auto-assign seated fewer bookings than a naive first fit on most seeds.
 //
 // The planner plans the whole table set of a booking that holds no table yet: the booking's
 // own assignments are not inputs (a caller seating a booking that already has tables decides
@@ -53,6 +64,10 @@ struct PlanRequest {
     std::optional<Uuid> preferred_zone;       // ranks its plans first (key 4); never a filter
     int max_tables = kDefaultTablesPerPlan;   // 1..kMaxTablesPerPlan, else 22023
     int plan_count = 1;                       // how many plans to return, 1..kMaxPlansPerQuote
+    // Occupants around `window` (keys 5 and 6): those of other bookings, live, not
+    // overlapping it, on any table; null ranks every plan 0 on both keys.
+    const std::vector<Occupant>* nearby = nullptr;
+    Window window{};  // the window being planned; read only with `nearby`
 };
 
 // Why a plan ranks where it does: its rank key (keys 1-4 above) and its place.
@@ -62,12 +77,16 @@ struct PlanRank {
     int seats_left_over = 0;
     int table_count = 0;
     int zone_rank = 0;  // 0 = pinned or preferred zone (or no preference), 1 = another zone
+    int idle_gap_minutes = 0;
+    int crowding_minutes = 0;
     // The first key on which this plan loses to the one before it: "seats_short",
-    // "seats_left_over", "table_count", "zone" or "table_ids"; empty for the first plan.
+    // "seats_left_over", "table_count", "zone", "idle_gap", "crowding" or "table_ids"; empty
+    // for the first plan.
     std::string behind_previous_by;
 
     // {"position": 1, "seats_short": 0, "seats_left_over": 2, "table_count": 2, "zone_rank": 0,
-    //  "behind_previous_by": "table_count"} (the last field only after the first plan).
+    //  "idle_gap_minutes": 0, "crowding_minutes": 90, "behind_previous_by": "table_count"}
+    //  (the last field only after the first plan).
     std::string to_json() const;
 };
 

@@ -44,15 +44,23 @@ struct FloorPlanRequest {
     PlanPurpose purpose;
 };
 
-// The best `count` plans for the window with what occupies the floor now (read without
-// locks; auto_seat reads it again under them).
+// The restaurant's floor as the plans need it: the adjacency only when a merge must be
+// connected (the require_adjacency flag or argument, with merges possible).
+Floor load_plan_floor(const Booking& booking, const Flags& flags, const PlanOptions& options);
+
+// The best `count` plans for the window with what occupies the floor now: one read of the
+// restaurant's window (load_window_occupants), then the plans' own tables read again as a
+// write reads them (load_occupants), planning again around any found taken there. Without
+// locks; the write reads its tables once more under them.
 std::vector<TablePlan> plan_floor(const FloorPlanRequest& request, int count);
 
 // Plans, then `write`s the best plan (which locks its tables and checks conflicts under
 // them, exactly as the manual call). When the write meets a conflict (23P01: another call
 // took a table first), gives the plan's table locks back and plans again, while the lock
 // budget lasts; with no plan left, 23P01 no_free_plan (plans exist, all taken) or 23514
-// no_feasible_plan (none even on an empty floor).
-void auto_seat(LockBudget& locks, const FloorPlanRequest& request, const std::function<void(const TablePlan&)>& write);
+// no_feasible_plan (none even on an empty floor). A call that planned again and then wrote
+// leaves an auto_assign.replanned event naming `function` (docs/telemetry.md).
+void auto_seat(LockBudget& locks, const FloorPlanRequest& request, const char* function,
+               const std::function<void(const TablePlan&)>& write);
 
 }  // namespace allocator::pg

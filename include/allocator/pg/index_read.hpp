@@ -54,14 +54,20 @@ private:
 };
 
 // One key of an index scan, for the index column of its position: equal to a uuid or a text
-// (btree, or btree_gist's =), or a range that overlaps [start, end) (GiST's &&).
+// (btree, or btree_gist's =), or a range that overlaps [start, end) (GiST's &&). A timestamp
+// comparison (btree) names its column instead, so two keys can bound one column.
 struct IndexKey {
     Datum value;
     StrategyNumber strategy;
     RegProcedure procedure;
+    AttrNumber column = 0;  // 0: the key's position in the list, plus one
     static IndexKey uuid(const Uuid& id);
     static IndexKey text(const std::string& value);
     static IndexKey overlaps(const Window& window);
+    // column < t, column >= t, column > t.
+    static IndexKey before(AttrNumber column, Timestamp t);
+    static IndexKey at_or_after(AttrNumber column, Timestamp t);
+    static IndexKey after(AttrNumber column, Timestamp t);
 };
 
 // One of the extension's tables opened for reading `columns` (by name), through one of its

@@ -1,49 +1,94 @@
-// SQL of a restaurant's floor (data/floor.hpp).
+// Reads of a restaurant's floor for auto-assignment (data/floor.hpp), by index probes
+// (index_read.hpp) like the allocation context: no statement, no per-table probe but the
+// adjacency's, and that only when a plan must be connected.
 #include "allocator/pg/data/floor.hpp"
 
 #include <algorithm>
 
-#include "allocator/pg/spi.hpp"
+#include "allocator/pg/index_read.hpp"
 
 namespace allocator::pg {
 
 namespace {
 
-const Statement kFloorTables{"floor tables",
-                             R"sql(
-select t.id, t.restaurant_id, t.zone_id, t.capacity, t.table_number, t.status, t.mobility, t.active
-  from @extschema@.table_inventory t
- where t.restaurant_id OPERATOR(pg_catalog.=) $1
- order by t.id
-)sql",
-                             {UUIDOID}};
+constexpr AttrNumber kStartAtColumn = 2;    // booking_table_assignments_restaurant_idx (restaurant_id, start_at)
+constexpr AttrNumber kExpiresAtColumn = 1;  // table_holds_expires_at_idx (expires_at)
 
-// Both ends are the restaurant's: an edge never crosses zones (20_reference_triggers.sql).
-const Statement kFloorEdges{"floor edges",
-                            R"sql(
-select e.table_a, e.table_b
-  from @extschema@.table_adjacencies e
-  join @extschema@.table_inventory t on t.id OPERATOR(pg_catalog.=) e.table_a
- where t.restaurant_id OPERATOR(pg_catalog.=) $1
-)sql",
-                            {UUIDOID}};
+// Every edge once (each is stored one way round, with both ends in the restaurant: an edge
+// never crosses zones): the probes by table_a of every table find each edge exactly once.
+void read_floor_edges(const ReadSnapshot& snapshot, Floor& floor) {
+    enum { kA, kB };
+    TableRead edges(snapshot, "table_adjacencies", "table_adjacencies_pkey", {"table_a", "table_b"});
+    for (const Uuid& id : floor.table_ids) {
+        edges.each({IndexKey::uuid(id)}, [&] { floor.edges.push_back({edges.uuid(kA), edges.uuid(kB)}); });
+    }
+    edges.close();
+}
 
 }  // namespace
 
-Floor load_floor(const Uuid& restaurant_id) {
+Floor load_floor(const Uuid& restaurant_id, bool with_edges) {
+    ReadSnapshot snapshot;
     Floor floor;
-    Rows tables = kFloorTables.execute({Param::of(restaurant_id)});
-    floor.tables.reserve(tables.size());
-    for (uint64 i = 0; i < tables.size(); ++i) {
-        floor.tables.push_back(table_info_of(tables[i], 1));
-        floor.table_ids.push_back(floor.tables.back().id);
-    }
-    std::sort(floor.table_ids.begin(), floor.table_ids.end());
-
-    Rows edges = kFloorEdges.execute({Param::of(restaurant_id)});
-    floor.edges.reserve(edges.size());
-    for (uint64 i = 0; i < edges.size(); ++i) floor.edges.push_back({edges[i].uuid(1), edges[i].uuid(2)});
+    // The restaurant's tables by its unique key (restaurant_id, table_number).
+    TableRead inventory(snapshot, "table_inventory", "table_inventory_restaurant_id_table_number_key",
+                        {"id", "restaurant_id", "zone_id", "capacity", "table_number", "status", "mobility", "active"});
+    inventory.each({IndexKey::uuid(restaurant_id)}, [&] { floor.tables.push_back(table_info_of(inventory, 0)); });
+    inventory.close();
+    std::sort(floor.tables.begin(), floor.tables.end(),
+              [](const TableInfo& a, const TableInfo& b) { return a.id < b.id; });
+    floor.table_ids.reserve(floor.tables.size());
+    for (const TableInfo& t : floor.tables) floor.table_ids.push_back(t.id);
+    if (with_edges) read_floor_edges(snapshot, floor);
+    snapshot.release();
     return floor;
+}
+
+// Assignments through (restaurant_id, start_at): those starting in [window.start - 24 h,
+// window.end + 24 h): every row of at most a day that overlaps the window, and its neighbours
+// up to a day away (the planner's keys 5 and 6). Holds through expires_at: the live ones
+// (every hold expires within its ttl, so they are few in the whole database), kept when the
+// restaurant's and within the same day on either side.
+std::vector<Occupant> load_window_occupants(const Uuid& restaurant_id, const Uuid& booking_id, const Window& window) {
+    ReadSnapshot snapshot;
+    std::vector<Occupant> out;
+    const Window around{window.start - kMaxWindowMicros, window.end + kMaxWindowMicros};
+
+    enum { kTable, kBooking, kStart, kEnd };
+    TableRead assignments(snapshot, "booking_table_assignments", "booking_table_assignments_restaurant_idx",
+                          {"table_id", "booking_id", "start_at", "end_at"});
+    assignments.each({IndexKey::uuid(restaurant_id), IndexKey::at_or_after(kStartAtColumn, around.start),
+                      IndexKey::before(kStartAtColumn, around.end)},
+                     [&] {
+                         Occupant o;
+                         o.kind = Occupant::Kind::Assignment;
+                         o.table_id = assignments.uuid(kTable);
+                         o.booking_id = assignments.uuid(kBooking);
+                         o.window = Window{assignments.timestamp(kStart), assignments.timestamp(kEnd)};
+                         if (o.booking_id != booking_id && o.window.overlaps(around)) out.push_back(o);
+                     });
+    assignments.close();
+
+    enum { kId, kHoldBooking, kRestaurant, kTables, kHoldStart, kHoldEnd };
+    TableRead holds(snapshot, "table_holds", "table_holds_expires_at_idx",
+                    {"id", "booking_id", "restaurant_id", "table_ids", "start_at", "end_at"});
+    // now(): the transaction's start, as the statements' expires_at > now().
+    holds.each({IndexKey::after(kExpiresAtColumn, GetCurrentTransactionStartTimestamp())}, [&] {
+        const Window held{holds.timestamp(kHoldStart), holds.timestamp(kHoldEnd)};
+        if (holds.uuid(kRestaurant) != restaurant_id || !held.overlaps(around)) return;
+        Occupant o;
+        o.kind = Occupant::Kind::Hold;
+        o.hold_id = holds.uuid(kId);
+        o.booking_id = holds.optional_uuid(kHoldBooking);
+        o.window = held;
+        for (const Uuid& table : holds.uuid_array(kTables)) {
+            o.table_id = table;
+            out.push_back(o);
+        }
+    });
+    holds.close();
+    snapshot.release();
+    return out;
 }
 
 }  // namespace allocator::pg

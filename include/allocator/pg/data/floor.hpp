@@ -1,5 +1,6 @@
-// The floor of a restaurant for auto-assignment (issue 11): every table with its adjacency,
-// read once per call. Between spi_connect() and spi_finish().
+// The floor of a restaurant for auto-assignment (issue 11): every table, its adjacency when
+// a plan must be connected, and what is taken in a window, read once per plan. Between
+// spi_connect() and spi_finish().
 #pragma once
 
 #include <vector>
@@ -10,11 +11,19 @@ namespace allocator::pg {
 
 struct Floor {
     std::vector<TableInfo> tables;     // every table of the restaurant, by id
-    std::vector<AdjacencyEdge> edges;  // every edge with an end among them
+    std::vector<AdjacencyEdge> edges;  // every edge among them (read only when asked for)
     std::vector<Uuid> table_ids;       // tables' ids, sorted
 };
 
-Floor load_floor(const Uuid& restaurant_id);
+Floor load_floor(const Uuid& restaurant_id, bool with_edges);
+
+// What occupies the restaurant's tables during `window` and up to a day on either side, in
+// one pass over two indexes: the assignments of other bookings that are at most a day long
+// (every explicit window is; a booking's own window may be longer, and such rows are missed
+// here, so plans are checked again with load_occupants on their own tables), and every live
+// hold. As load_occupants, without the expired holds (they block nothing), plus the
+// neighbours that do not overlap the window (taken_tables skips them; the planner ranks by them).
+std::vector<Occupant> load_window_occupants(const Uuid& restaurant_id, const Uuid& booking_id, const Window& window);
 
 // A table_inventory row whose columns id, restaurant_id, zone_id, capacity, table_number,
 // status, mobility, active come in this order from column `first` on (a Row or a TableRead).
