@@ -5,6 +5,7 @@
 
 #include "allocator/pg/guard.hpp"
 #include "allocator/pg/index_read.hpp"
+#include "allocator/pg/spi.hpp"
 
 namespace allocator::pg {
 
@@ -116,13 +117,11 @@ void DirectWrite::finish() {
     pg_call([&] {
         // The AFTER row triggers, the foreign-key checks among them, as the executor fires
         // them when a statement finishes: under the write's snapshot, and with seq scans and
-        // JIT off, as Statement::execute runs its statements and so their triggers (spi.cpp,
-        // IndexPlansOnly): a foreign-key check's query is planned on its first run and kept
+        // JIT off, as Statement::execute runs its statements and so their triggers
+        // (push_index_plans_only): a foreign-key check's query is planned on its first run and kept
         // for the backend, and a plan made while the referenced table was near-empty would
         // scan it whole ever after.
-        const int level = NewGUCNestLevel();
-        for (const char* name : {"enable_seqscan", "jit"})
-            (void)set_config_option(name, "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+        const int level = push_index_plans_only();
         AfterTriggerEndQuery(estate_);
         AtEOXact_GUC(true, level);
         PopActiveSnapshot();

@@ -11,6 +11,13 @@
 
 namespace allocator::pg {
 
+int push_index_plans_only() {
+    const int level = NewGUCNestLevel();
+    for (const char* name : {"enable_seqscan", "jit"})
+        (void)set_config_option(name, "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    return level;
+}
+
 namespace {
 
 constexpr std::size_t kMaxStatementArgs = 12;
@@ -39,17 +46,7 @@ std::string with_extension_schema(const char* sql) {
 // would be JIT-compiled on every run (400 ms for the context read).
 class IndexPlansOnly {
 public:
-    IndexPlansOnly()
-        : level_(pg_call([] {
-              const int level = NewGUCNestLevel();
-              for (const char* name : {"enable_seqscan", "jit"}) {
-                  // A cast, not a parameter list: clang-tidy 14 misreads `(void)` in a lambda
-                  // inside a member initializer.
-                  // NOLINTNEXTLINE(modernize-redundant-void-arg)
-                  (void)set_config_option(name, "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-              }
-              return level;
-          })) {}
+    IndexPlansOnly() : level_(pg_call([] { return push_index_plans_only(); })) {}
     void end() {
         pg_call([&] { AtEOXact_GUC(true, level_); });
     }

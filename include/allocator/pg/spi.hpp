@@ -13,6 +13,13 @@
 namespace allocator::pg {
 
 class Rows;
+
+// Seq scans and JIT off at a GUC nest level of their own, for what is planned now and kept
+// (statements, and the foreign-key checks their writes fire): a plan made while a hot table
+// was near-empty would otherwise scan it whole ever after, and a disabled seq scan's cost
+// would get a plan JIT-compiled. Returns the level for AtEOXact_GUC(true, level); an error
+// pops it with the (sub)transaction. Raw PostgreSQL calls: inside pg_call.
+int push_index_plans_only();
 struct Param;
 
 // One SQL statement the extension runs. Each use case defines its statements next to the
