@@ -109,6 +109,49 @@ function waitFor(probe, { seconds, interval = 0.25 }) {
   return serverWaitFor(probe, { seconds, interval });
 }
 
+// Waits until `standby` has replayed everything `primary` has written so far.
+async function caughtUp(primary, standby, seconds = 30) {
+  const lsn = await value(primary, 'SELECT pg_current_wal_lsn()::text');
+  return waitFor(async () => value(standby, 'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn', [lsn]), { seconds });
+}
+
+// A server command (pg_ctl, pg_autoctl) as postgres: initdb and postgres refuse root.
+function asPostgres(command, args, options = {}) {
+  const [file, argv] = process.getuid() === 0
+    ? ['runuser', ['-u', 'postgres', '--', command, ...args]]
+    : [command, args];
+  return execFileSync(file, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
+}
+
+// `pg_autoctl run` for a node's data dir, in a process group of its own that run-ha.sh
+// stops at the end (its pid is added to the supervisors file).
+function startAutoctl(dataDir) {
+  const env = { ...process.env, HOME: '/var/lib/postgresql' };
+  const out = fs.openSync(`${dataDir}.log`, 'a');
+  const [file, argv] = process.getuid() === 0
+    ? ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', 'pg_autoctl', 'run', '--pgdata', dataDir]]
+    : ['pg_autoctl', ['run', '--pgdata', dataDir]];
+  const child = spawn(file, argv, { env, detached: true, stdio: ['ignore', out, out] });
+  child.unref();
+  fs.appendFileSync(path.join(process.env.HA_WORK, 'supervisors'), `${child.pid}\n`);
+  return child.pid;
+}
+
+// The process groups run-ha.sh (and startAutoctl) recorded: monitor, node1, node2, ...
+function supervisors() {
+  return fs.readFileSync(path.join(process.env.HA_WORK, 'supervisors'), 'utf8').split('\n').filter(Boolean)
+    .map(Number);
+}
+
+// The postmaster of a data dir, from its postmaster.pid (undefined when it is not there).
+function postmasterPid(dataDir) {
+  try {
+    return Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+}
+
 function alive(pid) {
   try {
     process.kill(pid, 0);
