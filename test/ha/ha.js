@@ -14,7 +14,7 @@ const path = require('node:path');
 const { execFileSync, spawn } = require('node:child_process');
 const { setTimeout: sleep } = require('node:timers/promises');
 
-const { waitFor: serverWaitFor } = require('../server/server');
+const { waitFor: serverWaitFor, value } = require('../server/server');
 
 const pg = require(require.resolve('pg', { paths: [path.join(__dirname, '..', 'client')] }));
 
@@ -81,11 +81,6 @@ async function connectMultiHost(uri, applicationName = 'allocator-ha-load') {
     await client?.end().catch(() => {});
   }
   throw new Error(`no ${target.targetSessionAttrs} server among ${target.hosts.join(',')}`);
-}
-
-async function value(client, sql, params = []) {
-  const result = await client.query({ text: sql, values: params, rowMode: 'array' });
-  return result.rows[0]?.[0];
 }
 
 // Runs sql and returns {ok: true, rows} or {ok: false, code, message, detail, hint}.
