@@ -113,36 +113,61 @@ Floor load_plan_floor(const Booking& booking, const Flags& flags, const PlanOpti
     return load_floor(booking.restaurant_id, merges && (flags.require_adjacency || options.require_adjacency_argument));
 }
 
-std::vector<TablePlan> plan_floor(const FloorPlanRequest& r, int count) {
+namespace {
+
+// The plans from one read of the restaurant's window, with `also_taken` (tables found taken
+// since) planned around.
+std::vector<TablePlan> plan_window(const FloorPlanRequest& r, int count, const std::vector<Uuid>& also_taken) {
     const std::vector<Occupant> occupants = load_window_occupants(r.booking.restaurant_id, r.booking.id, r.window);
     std::vector<Uuid> taken = taken_tables(r.booking.id, r.window, occupants, r.purpose);
+    taken.insert(taken.end(), also_taken.begin(), also_taken.end());
+    return plan_tables(planner_request(r, taken, count, &occupants));
+}
+
+// Of `tables`, those taken for the window as a write reads them (exactly, per table).
+std::vector<Uuid> taken_now(const FloorPlanRequest& r, const std::vector<Uuid>& tables) {
+    return taken_tables(r.booking.id, r.window, load_occupants(tables, r.booking.id, r.window), r.purpose);
+}
+
+}  // namespace
+
+std::vector<TablePlan> plan_floor(const FloorPlanRequest& r, int count) {
+    std::vector<Uuid> found;
     for (;;) {
-        std::vector<TablePlan> plans = plan_tables(planner_request(r, taken, count, &occupants));
+        std::vector<TablePlan> plans = plan_window(r, count, found);
         // The window read misses assignments longer than a day (data/floor.hpp): the plans'
         // own tables are read again as the write reads them, and a plan on a table taken
-        // after all is planned around. Each round adds a table to `taken`, so it ends.
-        const std::vector<Uuid> more =
-            taken_tables(r.booking.id, r.window, load_occupants(tables_of(plans), r.booking.id, r.window), r.purpose);
+        // after all is planned around. Each round adds a table, so it ends.
+        const std::vector<Uuid> more = taken_now(r, tables_of(plans));
         if (more.empty()) return plans;
-        taken.insert(taken.end(), more.begin(), more.end());
+        found.insert(found.end(), more.begin(), more.end());
     }
 }
 
 void auto_seat(LockBudget& locks, const FloorPlanRequest& r, const char* function,
                const std::function<void(const TablePlan&)>& write) {
-    std::vector<Uuid> lost;  // tables of the plans other calls took first
+    std::vector<Uuid> lost;   // tables of the plans other calls took first
+    std::vector<Uuid> found;  // tables the conflict check found taken
     int replans = 0;
     for (;;) {
-        const std::vector<TablePlan> plans = plan_floor(r, 1);
+        // No exact re-read of the plan's tables here, as plan_floor makes for a quote: the
+        // write reads them exactly under its locks, and only when that finds one taken are
+        // they read again, to plan around what it found.
+        const std::vector<TablePlan> plans = plan_window(r, 1, found);
         if (plans.empty()) throw_no_plan(r);
         try {
             write(plans.front());
         } catch (const AllocatorError& e) {
             // Raised by the conflict check under the plan's locks, before anything was
-            // written: another call seated or held one of its tables since the read above.
+            // written: another call seated or held one of its tables since the read above,
+            // or an assignment longer than a day the window read cannot see holds one.
             if (e.state() != SqlState::ExclusionViolation || !locks.time_left()) throw;
-            LockBudget::unlock_tables(plans.front().tables);
-            lost.insert(lost.end(), plans.front().tables.begin(), plans.front().tables.end());
+            const std::vector<Uuid>& tables = plans.front().tables;
+            LockBudget::unlock_tables(tables);
+            const std::vector<Uuid> more = taken_now(r, tables);
+            // Nothing found (the other call rolled back meanwhile): plan afresh, as before.
+            found.insert(found.end(), more.begin(), more.end());
+            lost.insert(lost.end(), tables.begin(), tables.end());
             ++replans;
             continue;
         }

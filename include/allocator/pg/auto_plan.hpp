@@ -51,7 +51,8 @@ Floor load_plan_floor(const Booking& booking, const Flags& flags, const PlanOpti
 // The best `count` plans for the window with what occupies the floor now: one read of the
 // restaurant's window (load_window_occupants), then the plans' own tables read again as a
 // write reads them (load_occupants), planning again around any found taken there. Without
-// locks; the write reads its tables once more under them.
+// locks; the write reads its tables once more under them. For quotes: auto_seat plans from
+// the window read alone and lets the write's locked read find what it missed.
 std::vector<TablePlan> plan_floor(const FloorPlanRequest& request, int count);
 
 // Plans, then `write`s the best plan (which locks its tables and checks conflicts under
