@@ -339,6 +339,12 @@ public:
 
     const std::vector<Found>& plans() const { return top_.plans(); }
 
+    // Whether any merge could still enter the kept plans: the best a merge can rank is two
+    // tables that seat the party exactly in the target zone. Once the singles fill the plans
+    // with better (a table that fits the party exactly, the usual case), no zone's merge
+    // ground is worth building.
+    bool merges_could_enter() const { return top_.admits(Key{0, 0, 2, 0}, nullptr, 0); }
+
     static int zone_rank(const Uuid& zone, const std::optional<Uuid>& target_zone) {
         return target_zone && *target_zone != zone ? 1 : 0;
     }
@@ -611,10 +617,11 @@ std::vector<TablePlan> plan_tables(const PlanRequest& request) {
     const std::optional<Uuid> target_zone =
         in.booking.assigned_zone_id ? in.booking.assigned_zone_id : in.preferred_zone;
     const int max_tables = in.flags.merges_enabled ? in.max_tables : 1;
-    const std::vector<std::pair<int, int>> ends = max_tables > 1 ? edge_ends(in, candidates) : decltype(ends){};
     Search search(in, candidates, max_tables);
     search.singles(target_zone);
-    if (max_tables > 1) {
+    const bool search_merges = max_tables > 1 && search.merges_could_enter();
+    const std::vector<std::pair<int, int>> ends = search_merges ? edge_ends(in, candidates) : decltype(ends){};
+    if (search_merges) {
         const bool connected = in.require_adjacency_argument || in.flags.require_adjacency;
         for (const Zone& zone : merge_zones(in, candidates, ends, max_tables, target_zone)) {
             if (zone.members.size() >= 2) search.merges(zone, connected);

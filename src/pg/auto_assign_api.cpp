@@ -91,12 +91,12 @@ Datum auto_assign(FunctionCallInfo fcinfo) {
     } else {
         check_not_seated(booking, context.existing);
         const Floor floor = load_plan_floor(booking, context.flags, options);
-        // The assignment's rules read the stored rows of the floor, capacities uncapped.
-        context.tables = floor.tables;
         context.edges = floor.edges;
         auto_seat(locks, {booking, floor, context.flags, options, request.window, PlanPurpose::Assignment},
                   "auto_assign_booking", [&](const TablePlan& plan) {
                       request.tables = plan.tables;
+                      // The assignment's rules read the stored rows of the plan's tables, capacities uncapped.
+                      context.tables = rows_of(floor, plan.tables);
                       result = assign_locked(locks, context, request);
                   });
     }

@@ -113,6 +113,15 @@ Floor load_plan_floor(const Booking& booking, const Flags& flags, const PlanOpti
     return load_floor(booking.restaurant_id, merges && (flags.require_adjacency || options.require_adjacency_argument));
 }
 
+std::vector<TableInfo> rows_of(const Floor& floor, const std::vector<Uuid>& tables) {
+    std::vector<TableInfo> rows;
+    rows.reserve(tables.size());
+    for (const TableInfo& t : floor.tables) {
+        if (std::find(tables.begin(), tables.end(), t.id) != tables.end()) rows.push_back(t);
+    }
+    return rows;
+}
+
 namespace {
 
 // The plans from one read of the restaurant's window, with `also_taken` (tables found taken

@@ -48,6 +48,10 @@ struct FloorPlanRequest {
 // connected (the require_adjacency flag or argument, with merges possible).
 Floor load_plan_floor(const Booking& booking, const Flags& flags, const PlanOptions& options);
 
+// The floor's rows of `tables`: what the assignment's rules read for a plan (the whole floor
+// would cost them a lookup structure of every table on every write).
+std::vector<TableInfo> rows_of(const Floor& floor, const std::vector<Uuid>& tables);
+
 // The best `count` plans for the window with what occupies the floor now: one read of the
 // restaurant's window (load_window_occupants), then the plans' own tables read again as a
 // write reads them (load_occupants), planning again around any found taken there. Without

@@ -3,8 +3,6 @@
 // adjacency's, and that only when a plan must be connected.
 #include "allocator/pg/data/floor.hpp"
 
-#include <algorithm>
-
 #include "allocator/pg/index_read.hpp"
 
 namespace allocator::pg {
@@ -35,8 +33,7 @@ Floor load_floor(const Uuid& restaurant_id, bool with_edges) {
                         {"id", "restaurant_id", "zone_id", "capacity", "table_number", "status", "mobility", "active"});
     inventory.each({IndexKey::uuid(restaurant_id)}, [&] { floor.tables.push_back(table_info_of(inventory, 0)); });
     inventory.close();
-    std::sort(floor.tables.begin(), floor.tables.end(),
-              [](const TableInfo& a, const TableInfo& b) { return a.id < b.id; });
+    // In the index's order, by table number: the planner orders its candidates itself.
     floor.table_ids.reserve(floor.tables.size());
     for (const TableInfo& t : floor.tables) floor.table_ids.push_back(t.id);
     if (with_edges) read_floor_edges(snapshot, floor);

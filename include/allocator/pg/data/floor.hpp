@@ -10,9 +10,9 @@
 namespace allocator::pg {
 
 struct Floor {
-    std::vector<TableInfo> tables;     // every table of the restaurant, by id
+    std::vector<TableInfo> tables;     // every table of the restaurant, by table number
     std::vector<AdjacencyEdge> edges;  // every edge among them (read only when asked for)
-    std::vector<Uuid> table_ids;       // tables' ids, sorted
+    std::vector<Uuid> table_ids;       // tables' ids, in the same order
 };
 
 Floor load_floor(const Uuid& restaurant_id, bool with_edges);
