@@ -41,6 +41,14 @@ SELECT (SELECT array_agg(q ORDER BY q.rank) FROM quote_tables(b(3), NULL, NULL, 
 SELECT * FROM pg_temp.quote(b(3), p_adjacency => true);
 SELECT set_allocator_flag('require_adjacency', true, 'auto_assign suite') IS NOT NULL AS flag_set;
 SELECT tables FROM pg_temp.quote(b(3));
+-- auto_assign_booking under the flag seats what the quote offers first: the connected merge for
+-- 6 (the adjacency is read for it, since a merge ranks first), a 2-top alone for 2 (no merge
+-- can rank, so the adjacency is not read at all).
+SELECT tables AS quoted_first_for_6 FROM pg_temp.quote(b(3)) WHERE rank = 1;
+SELECT tables AS quoted_first_for_2 FROM pg_temp.quote(b(1)) WHERE rank = 1;
+BEGIN;
+SELECT pg_temp.auto(b(3)) AS auto_for_6, pg_temp.auto(b(1)) AS auto_for_2;
+ROLLBACK;
 SELECT set_allocator_flag('require_adjacency', false, 'auto_assign suite') IS NOT NULL AS flag_reset;
 -- At most p_max_tables tables; one table cannot seat 6 here.
 SELECT tables FROM pg_temp.quote(b(3), p_max_tables => 2);

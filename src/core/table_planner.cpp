@@ -608,18 +608,49 @@ void check_plan_limits(int max_tables, int plan_count) {
     }
 }
 
+namespace {
+
+// The first step of every plan: the limits checked, the candidates, the single tables scored.
+struct SinglesScored {
+    std::vector<const TableInfo*> candidates;
+    std::optional<Uuid> target_zone;
+    int max_tables;
+    Search search;
+    bool search_merges;
+
+    explicit SinglesScored(const PlanRequest& in)
+        : candidates(checked_candidates(in)),
+          target_zone(in.booking.assigned_zone_id ? in.booking.assigned_zone_id : in.preferred_zone),
+          max_tables(in.flags.merges_enabled ? in.max_tables : 1),
+          search(in, candidates, max_tables) {
+        search.singles(target_zone);
+        search_merges = max_tables > 1 && search.merges_could_enter();
+    }
+    SinglesScored(const SinglesScored&) = delete;  // search refers to candidates
+    SinglesScored& operator=(const SinglesScored&) = delete;
+
+private:
+    static std::vector<const TableInfo*> checked_candidates(const PlanRequest& in) {
+        check_plan_limits(in.max_tables, in.plan_count);
+        check_booking_assignable(in.booking);
+        return candidate_tables(in);
+    }
+};
+
+}  // namespace
+
+bool plan_searches_merges(const PlanRequest& request) {
+    return SinglesScored(request).search_merges;
+}
+
 std::vector<TablePlan> plan_tables(const PlanRequest& request) {
     const PlanRequest& in = request;
-    check_plan_limits(in.max_tables, in.plan_count);
-    check_booking_assignable(in.booking);
-
-    const std::vector<const TableInfo*> candidates = candidate_tables(in);
-    const std::optional<Uuid> target_zone =
-        in.booking.assigned_zone_id ? in.booking.assigned_zone_id : in.preferred_zone;
-    const int max_tables = in.flags.merges_enabled ? in.max_tables : 1;
-    Search search(in, candidates, max_tables);
-    search.singles(target_zone);
-    const bool search_merges = max_tables > 1 && search.merges_could_enter();
+    SinglesScored scored(in);
+    const std::vector<const TableInfo*>& candidates = scored.candidates;
+    const std::optional<Uuid>& target_zone = scored.target_zone;
+    const int max_tables = scored.max_tables;
+    Search& search = scored.search;
+    const bool search_merges = scored.search_merges;
     const std::vector<std::pair<int, int>> ends = search_merges ? edge_ends(in, candidates) : decltype(ends){};
     if (search_merges) {
         const bool connected = in.require_adjacency_argument || in.flags.require_adjacency;

@@ -57,7 +57,7 @@ Datum quote(FunctionCallInfo fcinfo) {
     require_access(booking.restaurant_id);
     check_booking_assignable(booking);
     check_not_seated(booking, context.existing);
-    const Floor floor = load_plan_floor(booking, context.flags, options);
+    Floor floor = load_plan_floor(booking);
     const std::vector<TablePlan> plans = plan_floor(
         {booking, floor, context.flags, options, options.window.value_or(booking.window), PlanPurpose::Assignment},
         limit);
@@ -90,13 +90,13 @@ Datum auto_assign(FunctionCallInfo fcinfo) {
         result = assigned_rows(context.ledger->table_ids, context.existing);
     } else {
         check_not_seated(booking, context.existing);
-        const Floor floor = load_plan_floor(booking, context.flags, options);
-        context.edges = floor.edges;
+        Floor floor = load_plan_floor(booking);
         auto_seat(locks, {booking, floor, context.flags, options, request.window, PlanPurpose::Assignment},
                   "auto_assign_booking", [&](const TablePlan& plan) {
                       request.tables = plan.tables;
                       // The assignment's rules read the stored rows of the plan's tables, capacities uncapped.
                       context.tables = rows_of(floor, plan.tables);
+                      context.edges = floor.edges;
                       result = assign_locked(locks, context, request);
                   });
     }

@@ -14,19 +14,23 @@ namespace allocator::pg {
 
 namespace {
 
-PlanRequest planner_request(const FloorPlanRequest& r, const std::vector<Uuid>& taken, int count,
-                            const std::vector<Occupant>* nearby = nullptr) {
-    return PlanRequest{r.booking,
-                       r.floor.tables,
-                       r.floor.edges,
-                       taken,
-                       r.flags,
-                       r.options.require_adjacency_argument,
-                       r.options.preferred_zone,
-                       r.options.max_tables,
-                       count,
-                       nearby,
-                       r.window};
+// The plans for `taken`, with the floor's adjacency read first when the search will use it.
+std::vector<TablePlan> plans_for(const FloorPlanRequest& r, const std::vector<Uuid>& taken, int count,
+                                 const std::vector<Occupant>* nearby = nullptr) {
+    const PlanRequest request{r.booking,
+                              r.floor.tables,
+                              r.floor.edges,
+                              taken,
+                              r.flags,
+                              r.options.require_adjacency_argument,
+                              r.options.preferred_zone,
+                              r.options.max_tables,
+                              count,
+                              nearby,
+                              r.window};
+    const bool connected = r.flags.require_adjacency || r.options.require_adjacency_argument;
+    if (connected && !r.floor.edges_read && plan_searches_merges(request)) read_floor_edges(r.floor);
+    return plan_tables(request);
 }
 
 ErrorDetail no_plan_detail(const char* reason, const FloorPlanRequest& r) {
@@ -40,7 +44,7 @@ ErrorDetail no_plan_detail(const char* reason, const FloorPlanRequest& r) {
 
 [[noreturn]] void throw_no_plan(const FloorPlanRequest& r) {
     const std::vector<Uuid> nothing_taken;
-    if (!plan_tables(planner_request(r, nothing_taken, 1)).empty()) {
+    if (!plans_for(r, nothing_taken, 1).empty()) {
         throw AllocatorError(
             SqlState::ExclusionViolation,
             "every table plan for booking " + r.booking.id.to_string() + " is taken or held for the window",
@@ -108,9 +112,8 @@ void check_not_seated(const Booking& booking, const std::vector<ExistingAssignme
                          "Add tables with assign_tables_atomic_v2, or unassign_tables_atomic first to plan afresh.");
 }
 
-Floor load_plan_floor(const Booking& booking, const Flags& flags, const PlanOptions& options) {
-    const bool merges = flags.merges_enabled && options.max_tables > 1;
-    return load_floor(booking.restaurant_id, merges && (flags.require_adjacency || options.require_adjacency_argument));
+Floor load_plan_floor(const Booking& booking) {
+    return load_floor(booking.restaurant_id);
 }
 
 std::vector<TableInfo> rows_of(const Floor& floor, const std::vector<Uuid>& tables) {
@@ -130,7 +133,7 @@ std::vector<TablePlan> plan_window(const FloorPlanRequest& r, int count, const s
     const std::vector<Occupant> occupants = load_window_occupants(r.booking.restaurant_id, r.booking.id, r.window);
     std::vector<Uuid> taken = taken_tables(r.booking.id, r.window, occupants, r.purpose);
     taken.insert(taken.end(), also_taken.begin(), also_taken.end());
-    return plan_tables(planner_request(r, taken, count, &occupants));
+    return plans_for(r, taken, count, &occupants);
 }
 
 // Of `tables`, those taken for the window as a write reads them (exactly, per table).

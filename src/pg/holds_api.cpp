@@ -152,13 +152,13 @@ Datum auto_hold(FunctionCallInfo fcinfo) {
     check_booking_assignable(booking);
     check_not_seated(booking, context.existing);
     request.window = options.window.value_or(booking.window);
-    const Floor floor = load_plan_floor(booking, context.flags, options);
-    context.edges = floor.edges;
+    Floor floor = load_plan_floor(booking);
     Datum result = 0;
     auto_seat(locks, {booking, floor, context.flags, options, request.window, PlanPurpose::Hold}, "auto_hold_tables",
               [&](const TablePlan& plan) {
                   request.tables = plan.tables;
                   context.tables = rows_of(floor, plan.tables);
+                  context.edges = floor.edges;
                   result = hold_locked(locks, context, booking, request, fcinfo, result_context);
               });
     spi_finish();

@@ -43,10 +43,15 @@ struct Floor {
         return f;
     }
 
-    std::vector<TablePlan> plan() const {
-        return plan_tables(PlanRequest{booking, tables, edges, taken, flags, require_adjacency_argument, preferred_zone,
-                                       max_tables, plan_count, nearby ? &*nearby : nullptr, booking.window});
+    PlanRequest request() const {
+        return PlanRequest{booking,        tables,
+                           edges,          taken,
+                           flags,          require_adjacency_argument,
+                           preferred_zone, max_tables,
+                           plan_count,     nearby ? &*nearby : nullptr,
+                           booking.window};
     }
+    std::vector<TablePlan> plan() const { return plan_tables(request()); }
 };
 
 std::vector<Uuid> ids(std::initializer_list<std::uint8_t> numbers) {
@@ -82,6 +87,24 @@ TEST(PlanTables, SingleTablesRankByTheSeatsTheyLeaveOver) {
     EXPECT_EQ(plans[1].seats_left_over, 1);
     EXPECT_EQ(plans[2].seats_left_over, 2);
     EXPECT_EQ(plans[1].rank.behind_previous_by, "seats_left_over");
+}
+
+TEST(PlanTables, MergesAreSearchedOnlyWhenOneCouldRank) {
+    Floor f;
+    f.booking.party_size = 4;
+    f.add(1, 4);
+    f.add(2, 2);
+    f.add(3, 2);
+    f.plan_count = 1;
+    EXPECT_FALSE(plan_searches_merges(f.request()));  // the 4-top seats the party exactly
+    f.plan_count = 2;
+    EXPECT_TRUE(plan_searches_merges(f.request()));  // the 2-tops' merge is the second plan
+    f.plan_count = 1;
+    f.booking.party_size = 5;
+    EXPECT_TRUE(plan_searches_merges(f.request()));  // no single table seats five
+    f.booking.party_size = 4;
+    f.flags.merges_enabled = false;
+    EXPECT_FALSE(plan_searches_merges(f.request()));
 }
 
 TEST(PlanTables, FewerSeatsLeftOverOutranksASingleTable) {
@@ -601,12 +624,20 @@ std::vector<Expected> brute_force(const Case& c) {
 TEST(PlanTablesProperty, SamePlansInTheSameOrderAsABruteForceOfTheAssignmentRules) {
     int plans_seen = 0;
     int merges_seen = 0;
+    int merge_searches_skipped = 0;
     for (std::uint32_t seed = 1; seed <= 2000; ++seed) {
         Case c = random_case(seed);
         c.floor.taken = taken_tables(c.floor.booking.id, c.floor.booking.window, c.occupants, c.purpose);
         const std::vector<TablePlan> got = c.floor.plan();
         const std::vector<Expected> want = brute_force(c);
         ASSERT_EQ(got.size(), want.size()) << "seed " << seed;
+        // A search that skips the merges needs no edges: the same plans without them.
+        if (!plan_searches_merges(c.floor.request())) {
+            Case without_edges = c;
+            without_edges.floor.edges.clear();
+            EXPECT_EQ(table_sets(without_edges.floor.plan()), table_sets(got)) << "seed " << seed;
+            ++merge_searches_skipped;
+        }
         for (std::size_t i = 0; i < got.size(); ++i) {
             SCOPED_TRACE("seed " + std::to_string(seed) + " plan " + std::to_string(i + 1));
             ASSERT_EQ(got[i].tables, want[i].tables);
@@ -626,6 +657,7 @@ TEST(PlanTablesProperty, SamePlansInTheSameOrderAsABruteForceOfTheAssignmentRule
     // The cases are not degenerate: they produce plans, merges among them.
     EXPECT_GT(plans_seen, 2000);
     EXPECT_GT(merges_seen, 500);
+    EXPECT_GT(merge_searches_skipped, 100);
 }
 
 // One zone of `tables` tables of random capacities, edges of density 1/3, five tables per plan:

@@ -108,4 +108,11 @@ void check_plan_limits(int max_tables, int plan_count);
 // max_tables or plan_count out of range. Every plan returned has passed check_table_set.
 std::vector<TablePlan> plan_tables(const PlanRequest& request);
 
+// Whether plan_tables(request) searches merges at all, and so reads request.edges: false with
+// merges off or one table per plan, and when the single tables already fill the plans with
+// keys no merge can reach (a table that seats the party exactly, the usual case). A caller
+// reads the adjacency, which costs a probe per table, only when this says it will be used.
+// Throws as plan_tables.
+bool plan_searches_merges(const PlanRequest& request);
+
 }  // namespace allocator

@@ -37,16 +37,18 @@ void check_not_seated(const Booking& booking, const std::vector<ExistingAssignme
 
 struct FloorPlanRequest {
     const Booking& booking;
-    const Floor& floor;
+    Floor& floor;  // its adjacency is read on the first plan that searches connected merges
     const Flags& flags;
     const PlanOptions& options;
     Window window;
     PlanPurpose purpose;
 };
 
-// The restaurant's floor as the plans need it: the adjacency only when a merge must be
-// connected (the require_adjacency flag or argument, with merges possible).
-Floor load_plan_floor(const Booking& booking, const Flags& flags, const PlanOptions& options);
+// The restaurant's tables. The adjacency is read later, by the planning below, and only when
+// a merge must be connected (the require_adjacency flag or argument) and a merge could rank
+// among the plans (plan_searches_merges): a booking that a single table seats exactly, the
+// usual case, never pays a probe per table for it.
+Floor load_plan_floor(const Booking& booking);
 
 // The floor's rows of `tables`: what the assignment's rules read for a plan (the whole floor
 // would cost them a lookup structure of every table on every write).

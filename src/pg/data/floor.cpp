@@ -1,6 +1,6 @@
 // Reads of a restaurant's floor for auto-assignment (data/floor.hpp), by index probes
 // (index_read.hpp) like the allocation context: no statement, no per-table probe but the
-// adjacency's, and that only when a plan must be connected.
+// adjacency's, and that only when a connected merge is searched.
 #include "allocator/pg/data/floor.hpp"
 
 #include "allocator/pg/index_read.hpp"
@@ -12,20 +12,24 @@ namespace {
 constexpr AttrNumber kStartAtColumn = 2;    // booking_table_assignments_restaurant_idx (restaurant_id, start_at)
 constexpr AttrNumber kExpiresAtColumn = 1;  // table_holds_expires_at_idx (expires_at)
 
+}  // namespace
+
 // Every edge once (each is stored one way round, with both ends in the restaurant: an edge
 // never crosses zones): the probes by table_a of every table find each edge exactly once.
-void read_floor_edges(const ReadSnapshot& snapshot, Floor& floor) {
+void read_floor_edges(Floor& floor) {
+    if (floor.edges_read) return;
+    ReadSnapshot snapshot;
     enum { kA, kB };
     TableRead edges(snapshot, "table_adjacencies", "table_adjacencies_pkey", {"table_a", "table_b"});
     for (const Uuid& id : floor.table_ids) {
         edges.each({IndexKey::uuid(id)}, [&] { floor.edges.push_back({edges.uuid(kA), edges.uuid(kB)}); });
     }
     edges.close();
+    snapshot.release();
+    floor.edges_read = true;
 }
 
-}  // namespace
-
-Floor load_floor(const Uuid& restaurant_id, bool with_edges) {
+Floor load_floor(const Uuid& restaurant_id) {
     ReadSnapshot snapshot;
     Floor floor;
     // The restaurant's tables by its unique key (restaurant_id, table_number).
@@ -36,7 +40,6 @@ Floor load_floor(const Uuid& restaurant_id, bool with_edges) {
     // In the index's order, by table number: the planner orders its candidates itself.
     floor.table_ids.reserve(floor.tables.size());
     for (const TableInfo& t : floor.tables) floor.table_ids.push_back(t.id);
-    if (with_edges) read_floor_edges(snapshot, floor);
     snapshot.release();
     return floor;
 }

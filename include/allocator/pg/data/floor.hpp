@@ -11,11 +11,17 @@ namespace allocator::pg {
 
 struct Floor {
     std::vector<TableInfo> tables;     // every table of the restaurant, by table number
-    std::vector<AdjacencyEdge> edges;  // every edge among them (read only when asked for)
+    std::vector<AdjacencyEdge> edges;  // every edge among them, once read_floor_edges has run
     std::vector<Uuid> table_ids;       // tables' ids, in the same order
+    bool edges_read = false;
 };
 
-Floor load_floor(const Uuid& restaurant_id, bool with_edges);
+// The restaurant's tables, without the adjacency.
+Floor load_floor(const Uuid& restaurant_id);
+
+// The adjacency of the floor's tables, once (a probe per table: read only when a connected
+// merge is actually searched).
+void read_floor_edges(Floor& floor);
 
 // What occupies the restaurant's tables during `window` and up to a day on either side, in
 // one pass over two indexes: the assignments of other bookings that are at most a day long
