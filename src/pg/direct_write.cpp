@@ -7,6 +7,10 @@
 #include "allocator/pg/index_read.hpp"
 #include "allocator/pg/spi.hpp"
 
+#if PG_VERSION_NUM >= 160000
+#include "parser/parse_relation.h"  // addRTEPermissionInfo
+#endif
+
 namespace allocator::pg {
 
 namespace {
@@ -37,6 +41,9 @@ DirectWrite::DirectWrite(std::initializer_list<const char*> tables) {
         estate_ = CreateExecutorState();
         const MemoryContext caller = MemoryContextSwitchTo(estate_->es_query_cxt);
         List* range_table = NIL;
+#if PG_VERSION_NUM >= 160000
+        List* permissions = NIL;  // where update_column notes the column it sets
+#endif
         for (int i = 0; i < count_; ++i) {
             relations_[i] = table_open(ids[i], RowExclusiveLock);
             RangeTblEntry* entry = makeNode(RangeTblEntry);
@@ -44,10 +51,13 @@ DirectWrite::DirectWrite(std::initializer_list<const char*> tables) {
             entry->relid = ids[i];
             entry->relkind = relations_[i]->rd_rel->relkind;
             entry->rellockmode = RowExclusiveLock;
+#if PG_VERSION_NUM >= 160000
+            addRTEPermissionInfo(&permissions, entry);
+#endif
             range_table = lappend(range_table, entry);
         }
 #if PG_VERSION_NUM >= 160000
-        ExecInitRangeTable(estate_, range_table, NIL);
+        ExecInitRangeTable(estate_, range_table, permissions);
 #else
         ExecInitRangeTable(estate_, range_table);
 #endif
@@ -101,6 +111,141 @@ void DirectWrite::insert(int table, std::initializer_list<ColumnValue> values) {
         ExecStoreVirtualTuple(slot);
         ExecSimpleRelationInsert(infos_[table], estate_, slot);
         MemoryContextSwitchTo(caller);
+    });
+}
+
+namespace {
+
+// Whether the row in `slot` still qualifies for update_column: its primary key is `id` and
+// `column` is distinct from `value`. Checked on the row found and again on the version an
+// update chain led to (what EvalPlanQual rechecks for an UPDATE).
+bool still_qualifies(TupleTableSlot* slot, AttrNumber key, Datum id, AttrNumber column, const Param& value) {
+    const Form_pg_attribute attribute = TupleDescAttr(slot->tts_tupleDescriptor, column - 1);
+    bool key_null = true;
+    const Datum stored_key = slot_getattr(slot, key, &key_null);
+    if (key_null || !datumIsEqual(stored_key, id, false, UUID_LEN)) return false;
+    bool is_null = true;
+    const Datum stored = slot_getattr(slot, column, &is_null);
+    if (is_null || value.is_null) return is_null != value.is_null;
+    return !datumIsEqual(stored, value.value, attribute->attbyval, attribute->attlen);
+}
+
+// The one uuid column of `relation`'s primary key, and the key's index.
+std::pair<Oid, AttrNumber> uuid_primary_key(Relation relation) {
+    const Oid index_id = RelationGetPrimaryKeyIndex(relation);
+    if (!OidIsValid(index_id))
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                        errmsg("allocator: %s has no primary key", RelationGetRelationName(relation))));
+    const Relation index = index_open(index_id, AccessShareLock);
+    const bool one_uuid =
+        index->rd_index->indnkeyatts == 1 &&
+        TupleDescAttr(RelationGetDescr(relation), index->rd_index->indkey.values[0] - 1)->atttypid == UUIDOID;
+    const AttrNumber key = index->rd_index->indkey.values[0];
+    index_close(index, NoLock);
+    if (!one_uuid)
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                        errmsg("allocator: the primary key of %s is not one uuid", RelationGetRelationName(relation))));
+    return {index_id, key};
+}
+
+}  // namespace
+
+void DirectWrite::note_updated_column(int table, AttrNumber attribute) {
+    RangeTblEntry* entry = exec_rt_fetch(infos_[table]->ri_RangeTableIndex, estate_);
+    const int member = attribute - FirstLowInvalidHeapAttributeNumber;
+#if PG_VERSION_NUM >= 160000
+    RTEPermissionInfo* permission = getRTEPermissionInfo(estate_->es_rteperminfos, entry);
+    permission->updatedCols = bms_add_member(permission->updatedCols, member);
+#else
+    entry->updatedCols = bms_add_member(entry->updatedCols, member);
+#endif
+}
+
+bool DirectWrite::update_column(int table, const Uuid& id, const char* column, const Param& value) {
+    if (table < 0 || table >= count_) throw std::logic_error("DirectWrite: bad update");
+    const AttrNumber attribute = attribute_number(relations_[table], column);
+    const IndexKey key = IndexKey::uuid(id);
+    return pg_call([&] {
+        const MemoryContext caller = MemoryContextSwitchTo(estate_->es_query_cxt);
+        const Relation relation = relations_[table];
+        const auto [index_id, key_attribute] = uuid_primary_key(relation);
+
+        // Find the row as an UPDATE's scan would, on the write's snapshot.
+        // In the write's tuple table, dropped (and its buffer pin released) by finish().
+        TupleTableSlot* old_row = table_slot_create(relation, &estate_->es_tupleTable);
+        const Relation index = index_open(index_id, AccessShareLock);
+        ScanKeyData scan_key;
+        ScanKeyEntryInitialize(&scan_key, 0, 1, key.strategy, InvalidOid, index->rd_indcollation[0], key.procedure,
+                               key.value);
+        IndexScanDesc scan = index_beginscan(relation, index, snapshot_, 1, 0);
+        index_rescan(scan, &scan_key, 1, nullptr, 0);
+        bool found = index_getnext_slot(scan, ForwardScanDirection, old_row);
+        index_endscan(scan);
+        index_close(index, NoLock);
+        found = found && still_qualifies(old_row, key_attribute, key.value, attribute, value);
+
+        // Lock it as the UPDATE would: under READ COMMITTED, after waiting for a writer, the
+        // row's latest version; above it, the version the snapshot saw or a 40001.
+        if (found) {
+            const bool follow_updates = !IsolationUsesXactSnapshot();
+            TM_FailureData failure;
+            const TM_Result locked = table_tuple_lock(relation, &old_row->tts_tid, snapshot_, old_row,
+                                                      estate_->es_output_cid, LockTupleNoKeyExclusive, LockWaitBlock,
+                                                      follow_updates ? TUPLE_LOCK_FLAG_FIND_LAST_VERSION : 0, &failure);
+            switch (locked) {
+                case TM_Ok:
+                    if (failure.traversed) found = still_qualifies(old_row, key_attribute, key.value, attribute, value);
+                    break;
+                case TM_Updated:
+                    ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                                    errmsg("could not serialize access due to concurrent update")));
+                    break;
+                case TM_Deleted:
+                    if (!follow_updates)
+                        ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                                        errmsg("could not serialize access due to concurrent delete")));
+                    found = false;  // READ COMMITTED: the row is gone, nothing to update
+                    break;
+                case TM_SelfModified:
+                    // Changed by this transaction after the snapshot: only this write's own
+                    // command could have, and it writes a row once.
+                    if (failure.cmax != estate_->es_output_cid)
+                        ereport(ERROR, (errcode(ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION),
+                                        errmsg("tuple to be updated was already modified by an operation triggered "
+                                               "by the current command")));
+                    found = false;
+                    break;
+                default:
+                    elog(ERROR, "allocator: unexpected table_tuple_lock result %d", static_cast<int>(locked));
+            }
+        }
+
+        if (found) {
+            TupleTableSlot* new_row = slots_[table];
+            ExecClearTuple(new_row);
+            slot_getallattrs(old_row);
+            const int natts = new_row->tts_tupleDescriptor->natts;
+            for (int i = 0; i < natts; ++i) {
+                new_row->tts_values[i] = old_row->tts_values[i];
+                new_row->tts_isnull[i] = old_row->tts_isnull[i];
+            }
+            new_row->tts_values[attribute - 1] = value.value;
+            new_row->tts_isnull[attribute - 1] = value.is_null;
+            ExecStoreVirtualTuple(new_row);
+            // The column an UPDATE's target list names: decides the row lock of the BEFORE
+            // triggers' fetch and which column-specific triggers fire.
+            note_updated_column(table, attribute);
+            EPQState recheck;
+#if PG_VERSION_NUM >= 160000
+            EvalPlanQualInit(&recheck, estate_, nullptr, NIL, -1, NIL);
+#else
+            EvalPlanQualInit(&recheck, estate_, nullptr, NIL, -1);
+#endif
+            ExecSimpleRelationUpdate(infos_[table], estate_, &recheck, old_row, new_row);
+            EvalPlanQualEnd(&recheck);
+        }
+        MemoryContextSwitchTo(caller);
+        return found;
     });
 }
 

@@ -8,7 +8,8 @@
 // What a row still gets, as from an INSERT: the column defaults of every column not given,
 // BEFORE and AFTER row triggers (the foreign-key checks among them, fired when finish() ends
 // the write, as at the end of a statement), NOT NULL and CHECK constraints, and every index
-// entry with its unique and exclusion checks. What it does not get: statement-level triggers
+// entry with its unique and exclusion checks; an update (update_column) gets the same, and the
+// row locking of an UPDATE. What it does not get: statement-level triggers
 // (the extension defines none on the tables written this way: sql/install/80_triggers.sql),
 // privilege and row-security checks (callers are the extension's SECURITY DEFINER functions,
 // which run as the tables' owner), partition routing (the tables are plain), RETURNING.
@@ -22,6 +23,7 @@
 #include <initializer_list>
 #include <utility>
 
+#include "allocator/core/uuid.hpp"
 #include "allocator/pg/postgres.hpp"
 #include "allocator/pg/spi.hpp"
 
@@ -52,6 +54,22 @@ public:
     // Inserts one row into tables[table]: the given columns, every other its default.
     void insert(int table, std::initializer_list<ColumnValue> values);
 
+    // UPDATE tables[table] SET column = value WHERE <primary key> = id AND column IS
+    // DISTINCT FROM value, written directly; returns whether it updated the row. The primary
+    // key is one uuid column. "Distinct" compares the stored bytes: a value equal under the
+    // type's = but stored differently is written again, which changes nothing.
+    //
+    // The row is found on the write's snapshot and locked as an UPDATE locks it, so a writer
+    // racing the update is met as an UPDATE statement meets it: under READ COMMITTED the call
+    // waits for the writer's transaction, then updates the row as it left it (both rechecked,
+    // as EvalPlanQual rechecks the WHERE clause) or nothing if it deleted the row; at
+    // REPEATABLE READ and above a row changed by a transaction that committed while the call
+    // waited is a serialization failure (40001), as from UPDATE. The row then gets what an
+    // UPDATE gives it: BEFORE and AFTER row triggers (a trigger on other columns stays quiet;
+    // the foreign-key checks fire at finish()), CHECK constraints, index entries unless
+    // the update is HOT.
+    bool update_column(int table, const Uuid& id, const char* column, const Param& value);
+
     // A column of the row last inserted into tables[table] (a default it was given, say),
     // valid until the next insert into that table; throws on NULL.
     Datum inserted(int table, const char* column) const;
@@ -61,6 +79,8 @@ public:
     void finish();
 
 private:
+    void note_updated_column(int table, AttrNumber attribute);
+
     EState* estate_ = nullptr;
     Snapshot snapshot_ = nullptr;
     int count_ = 0;

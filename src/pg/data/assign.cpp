@@ -122,10 +122,11 @@ void read_edges(const ReadSnapshot& snapshot, const std::vector<Uuid>& final, Al
     edges.close();
 }
 
-// The assignment write. The rows are inserted directly (direct_write.hpp): a prepared
-// statement of the same inserts cost its executor start-up and CTE machinery on every run,
-// about a tenth of a merge. The two updates stay statements, and run only when a plan needs
-// them: the adoption of the booking's ungrouped tables into a new merge group, and the zone pin.
+// The assignment write. The rows are inserted and the zone pin is written directly
+// (direct_write.hpp): a prepared statement of the same inserts cost its executor start-up and
+// CTE machinery on every run, about a tenth of a merge, and the pin's UPDATE another twelfth
+// of an assign. The adoption of the booking's ungrouped tables into a new merge group stays a
+// statement, run only when a plan needs it.
 const Statement kAdopt{"adopt into merge group",
                        R"sql(
 update @extschema@.booking_table_assignments a set merge_group_id = $2
@@ -133,15 +134,7 @@ update @extschema@.booking_table_assignments a set merge_group_id = $2
 )sql",
                        {UUIDOID, UUIDOID}};
 
-const Statement kPinZone{"pin zone",
-                         R"sql(
-update @extschema@.bookings set assigned_zone_id = $2
- where id OPERATOR(pg_catalog.=) $1
-   and (assigned_zone_id is null or assigned_zone_id OPERATOR(pg_catalog.<>) $2)
-)sql",
-                         {UUIDOID, UUIDOID}};
-
-enum { kAssignments, kAllocations, kLedger };
+enum { kAssignments, kAllocations, kLedger, kBookings };
 
 // Whether to mirror, read on the write's snapshot, taken after its lock on allocations: a
 // writer blocked by allocator_repair_mirror (run when set_allocator_flag turns dual-write
@@ -198,9 +191,15 @@ void write_assignment(const AssignmentWrite& w) {
     const AssignmentPlan& plan = w.plan;
     if (plan.merge_group && plan.adopt_into_merge_group)
         kAdopt.execute({Param::of(w.booking.id), Param::of(*plan.merge_group)});
-    if (plan.pin_zone) kPinZone.execute({Param::of(w.booking.id), Param::of(plan.zone)});
 
-    DirectWrite write({"booking_table_assignments", "allocations", "booking_assignment_idempotency"});
+    // bookings is opened (with its indexes) only for a pin.
+    DirectWrite write =
+        plan.pin_zone
+            ? DirectWrite({"booking_table_assignments", "allocations", "booking_assignment_idempotency", "bookings"})
+            : DirectWrite({"booking_table_assignments", "allocations", "booking_assignment_idempotency"});
+    // The pin first, as the statement it replaces ran before the inserts: a booking deleted
+    // meanwhile is then refused by the inserts' foreign key (23503), as before.
+    if (plan.pin_zone) write.update_column(kBookings, w.booking.id, "assigned_zone_id", Param::of(plan.zone));
     const bool mirror = dual_write_on(write.snapshot());
     const Param booking = Param::of(w.booking.id);
     const Param restaurant = Param::of(w.booking.restaurant_id);
