@@ -85,3 +85,32 @@ SELECT count(*) AS cross_zone_edges
   FROM table_adjacencies e JOIN table_inventory a ON a.id = e.table_a JOIN table_inventory b ON b.id = e.table_b
  WHERE a.zone_id <> b.zone_id;
 SELECT fixture_reset();
+
+------------------------------------------------------------------------------------------
+-- CHECK constraints hold for the allocator's direct writes (src/pg/direct_write.cpp), which
+-- keep each table's parsed constraints for the backend: one added, replaced under the same
+-- name or dropped after this backend has written the table is enforced (or not) on the next
+-- write. Assignments insert into booking_table_assignments; the zone pin updates bookings.
+------------------------------------------------------------------------------------------
+SELECT fixture_reset();
+SELECT count(*) FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)]);
+SELECT count(*) FROM unassign_tables_atomic(b(1));
+ALTER TABLE booking_table_assignments ADD CONSTRAINT regress_short_seatings
+    CHECK (end_at OPERATOR(pg_catalog.-) start_at OPERATOR(pg_catalog.<=) interval '1 hour');
+SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)])$$) AS added_check;
+ALTER TABLE booking_table_assignments DROP CONSTRAINT regress_short_seatings;
+ALTER TABLE booking_table_assignments ADD CONSTRAINT regress_short_seatings
+    CHECK (start_at OPERATOR(pg_catalog.>=) '2031-01-01 00:00+00');
+SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)])$$) AS replaced_check;
+ALTER TABLE booking_table_assignments DROP CONSTRAINT regress_short_seatings;
+SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)])$$) AS dropped_check;
+SELECT count(*) FROM unassign_tables_atomic(b(1));
+-- The pin's update: a booking may not be pinned (NOT VALID: only new row versions are checked).
+ALTER TABLE bookings ADD CONSTRAINT regress_never_pinned CHECK (assigned_zone_id IS NULL) NOT VALID;
+SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)])$$) AS pin_refused;
+ALTER TABLE bookings DROP CONSTRAINT regress_never_pinned;
+SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)])$$) AS pin_allowed;
+-- Nothing of the refused calls stayed: one assignment, its booking pinned.
+SELECT count(*) AS assignments, bool_and(bk.assigned_zone_id IS NOT NULL) AS pinned
+  FROM booking_table_assignments a JOIN bookings bk ON bk.id = a.booking_id;
+SELECT fixture_reset();

@@ -1,5 +1,6 @@
 #include "allocator/pg/direct_write.hpp"
 
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -29,6 +30,71 @@ ExprState** prepare_defaults(Relation relation, EState* estate) {
         if (expression != nullptr) defaults[i] = ExecPrepareExpr(reinterpret_cast<Expr*>(expression), estate);
     }
     return defaults;
+}
+
+// The parsed CHECK constraints of the tables written, kept for the backend. ExecConstraints
+// would parse each constraint's stored text (stringToNode) again on every write, a third of an
+// assign's constraint work and the larger part of it (bench/README.md). What is kept is only the
+// parse, checked against the relation's current text on every use, so a constraint added,
+// dropped or replaced is parsed afresh; planning the expression (expression_planner, which
+// inlines functions as they are now) and building its state stay per write, as in ExecRelCheck.
+struct ParsedChecks {
+    Oid relation = InvalidOid;
+    int count = 0;
+    char** sources = nullptr;  // ccbin of each constraint, as parsed
+    Node** trees = nullptr;
+    MemoryContext memory = nullptr;
+};
+constexpr int kParsedCheckTables = 8;
+std::array<ParsedChecks, kParsedCheckTables> parsed_checks;
+int next_parsed_checks = 0;  // the entry a table not yet kept replaces
+
+bool same_sources(const ParsedChecks& kept, const TupleConstr* constr) {
+    if (kept.count != constr->num_check) return false;
+    for (int i = 0; i < kept.count; ++i)
+        if (std::strcmp(kept.sources[i], constr->check[i].ccbin) != 0) return false;
+    return true;
+}
+
+// `relation`'s CHECK constraints parsed, in the relcache's order (constr->check). Not to be
+// modified: the caller plans a copy.
+Node* const* parsed_checks_of(Relation relation) {
+    const TupleConstr* constr = relation->rd_att->constr;
+    ParsedChecks* entry = nullptr;
+    for (ParsedChecks& kept : parsed_checks)
+        if (kept.relation == RelationGetRelid(relation)) entry = &kept;
+    if (entry != nullptr && same_sources(*entry, constr)) return entry->trees;
+    if (entry == nullptr) {
+        entry = &parsed_checks[next_parsed_checks];
+        next_parsed_checks = (next_parsed_checks + 1) % kParsedCheckTables;
+    }
+    if (entry->memory != nullptr) MemoryContextDelete(entry->memory);
+    *entry = ParsedChecks{};
+    const MemoryContext memory =
+        AllocSetContextCreate(CacheMemoryContext, "allocator parsed checks", ALLOCSET_SMALL_SIZES);
+    const MemoryContext caller = MemoryContextSwitchTo(memory);
+    const int count = constr->num_check;
+    auto** sources = static_cast<char**>(palloc(sizeof(char*) * count));
+    auto** trees = static_cast<Node**>(palloc(sizeof(Node*) * count));
+    for (int i = 0; i < count; ++i) {
+        sources[i] = pstrdup(constr->check[i].ccbin);
+        trees[i] = static_cast<Node*>(stringToNode(sources[i]));
+    }
+    MemoryContextSwitchTo(caller);
+    *entry = ParsedChecks{RelationGetRelid(relation), count, sources, trees, memory};
+    return trees;
+}
+
+// What ExecRelCheck prepares when it first checks a row of `info`, from the kept parse: done
+// before the executor looks, it finds them prepared.
+void prepare_checks(ResultRelInfo* info, EState* estate) {
+    const TupleConstr* constr = info->ri_RelationDesc->rd_att->constr;
+    if (constr == nullptr || constr->num_check == 0 || info->ri_ConstraintExprs != nullptr) return;
+    Node* const* trees = parsed_checks_of(info->ri_RelationDesc);
+    auto** prepared = static_cast<ExprState**>(palloc(sizeof(ExprState*) * constr->num_check));
+    for (int i = 0; i < constr->num_check; ++i)
+        prepared[i] = ExecPrepareExpr(static_cast<Expr*>(copyObjectImpl(trees[i])), estate);
+    info->ri_ConstraintExprs = prepared;
 }
 
 }  // namespace
@@ -109,6 +175,7 @@ void DirectWrite::insert(int table, std::initializer_list<ColumnValue> values) {
                 slot->tts_values[i] = ExecEvalExpr(defaults_[table][i], econtext, &slot->tts_isnull[i]);
         }
         ExecStoreVirtualTuple(slot);
+        prepare_checks(infos_[table], estate_);
         ExecSimpleRelationInsert(infos_[table], estate_, slot);
         MemoryContextSwitchTo(caller);
     });
@@ -241,6 +308,7 @@ bool DirectWrite::update_column(int table, const Uuid& id, const char* column, c
 #else
             EvalPlanQualInit(&recheck, estate_, nullptr, NIL, -1);
 #endif
+            prepare_checks(infos_[table], estate_);
             ExecSimpleRelationUpdate(infos_[table], estate_, &recheck, old_row, new_row);
             EvalPlanQualEnd(&recheck);
         }
