@@ -114,3 +114,35 @@ SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)])$$) A
 SELECT count(*) AS assignments, bool_and(bk.assigned_zone_id IS NOT NULL) AS pinned
   FROM booking_table_assignments a JOIN bookings bk ON bk.id = a.booking_id;
 SELECT fixture_reset();
+
+------------------------------------------------------------------------------------------
+-- An assignment leaves out the mirror's and the ledger's checks of the foreign keys its own
+-- rows already check (booking_id, the mirror's assignment_id), never another: a foreign key
+-- or a trigger added to those tables still does its work on the allocator's writes.
+------------------------------------------------------------------------------------------
+CREATE TABLE regress_staff (id uuid PRIMARY KEY);
+ALTER TABLE allocations ADD CONSTRAINT regress_allocations_created_by_fkey
+    FOREIGN KEY (created_by) REFERENCES regress_staff (id);
+SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)],
+                     p_assigned_by => 'c0000000-0000-4000-8000-000000000001')$$) AS unknown_staff;
+INSERT INTO regress_staff VALUES ('c0000000-0000-4000-8000-000000000001');
+SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)],
+                     p_assigned_by => 'c0000000-0000-4000-8000-000000000001')$$) AS known_staff;
+ALTER TABLE allocations DROP CONSTRAINT regress_allocations_created_by_fkey;
+DROP TABLE regress_staff;
+SELECT count(*) FROM unassign_tables_atomic(b(1));
+CREATE TABLE regress_ledger_log (booking_id uuid, idempotency_key text);
+CREATE FUNCTION regress_log_ledger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.regress_ledger_log VALUES (NEW.booking_id, NEW.idempotency_key);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER regress_log_ledger AFTER INSERT ON booking_assignment_idempotency
+    FOR EACH ROW EXECUTE FUNCTION regress_log_ledger();
+SELECT count(*) FROM assign_tables_atomic_v2(b(1), ARRAY[t(1), t(2)], p_idempotency_key => 'regress-log');
+SELECT booking_id = b(1) AS logged_booking, idempotency_key FROM regress_ledger_log;
+DROP TRIGGER regress_log_ledger ON booking_assignment_idempotency;
+DROP FUNCTION regress_log_ledger();
+DROP TABLE regress_ledger_log;
+SELECT fixture_reset();

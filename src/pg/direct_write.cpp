@@ -1,5 +1,6 @@
 #include "allocator/pg/direct_write.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -314,6 +315,38 @@ bool DirectWrite::update_column(int table, const Uuid& id, const char* column, c
         }
         MemoryContextSwitchTo(caller);
         return found;
+    });
+}
+
+void DirectWrite::skip_foreign_key_checks(int table, std::initializer_list<const char*> covered) {
+    if (table < 0 || table >= count_ || covered.size() > kMaxColumns)
+        throw std::logic_error("DirectWrite: bad skip_foreign_key_checks");
+    std::array<AttrNumber, kMaxColumns> covered_columns{};
+    int n = 0;
+    for (const char* column : covered) covered_columns[n++] = attribute_number(relations_[table], column);
+    const auto is_covered = [&](AttrNumber column) {
+        return std::find(covered_columns.begin(), covered_columns.begin() + n, column) != covered_columns.begin() + n;
+    };
+    pg_call([&] {
+        const TriggerDesc* triggers = infos_[table]->ri_TrigDesc;
+        if (triggers == nullptr) return;
+        List* foreign_keys = RelationGetFKeyList(relations_[table]);
+        for (int i = 0; i < triggers->numtriggers; ++i) {
+            const Trigger& trigger = triggers->triggers[i];
+            if (!TRIGGER_FOR_INSERT(trigger.tgtype)) continue;
+            if (RI_FKey_trigger_type(trigger.tgfoid) != RI_TRIGGER_FK) return;  // another trigger: keep all
+            const ForeignKeyCacheInfo* key = nullptr;
+            ListCell* cell = nullptr;
+            foreach (cell, foreign_keys) {
+                const auto* candidate = static_cast<const ForeignKeyCacheInfo*>(lfirst(cell));
+                if (candidate->conoid == trigger.tgconstraint) key = candidate;
+            }
+            if (key == nullptr) return;
+            for (int k = 0; k < key->nkeys; ++k)
+                if (!is_covered(key->conkey[k])) return;
+        }
+        // Every insert trigger is a covered foreign key's check: the rows fire none.
+        infos_[table]->ri_TrigDesc = nullptr;
     });
 }
 

@@ -70,6 +70,15 @@ public:
     // the update is HOT.
     bool update_column(int table, const Uuid& id, const char* column, const Param& value);
 
+    // Leaves out the foreign-key checks of the rows this write inserts into tables[table],
+    // for a caller that knows each would repeat a check the write makes anyway (the same
+    // referenced row, locked by another row's check) or look up a row of this very write.
+    // `covered` names the columns whose foreign keys that holds for. Nothing is left out
+    // unless every trigger an insert into the table fires is the check of a foreign key on
+    // covered columns only: a foreign key or trigger added to the table since keeps its work.
+    // Before the first insert into the table.
+    void skip_foreign_key_checks(int table, std::initializer_list<const char*> covered);
+
     // A column of the row last inserted into tables[table] (a default it was given, say),
     // valid until the next insert into that table; throws on NULL.
     Datum inserted(int table, const char* column) const;

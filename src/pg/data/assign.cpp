@@ -200,6 +200,13 @@ void write_assignment(const AssignmentWrite& w) {
     // The pin first, as the statement it replaces ran before the inserts: a booking deleted
     // meanwhile is then refused by the inserts' foreign key (23503), as before.
     if (plan.pin_zone) write.update_column(kBookings, w.booking.id, "assigned_zone_id", Param::of(plan.zone));
+    if (!plan.added.empty()) {
+        // The assignment rows' own foreign-key checks lock the booking's row (and each table's).
+        // Every mirror and ledger row names the same booking, and a mirror row's assignment is
+        // a row of this write (hold_id is never set here): their checks would only repeat work.
+        write.skip_foreign_key_checks(kAllocations, {"booking_id", "assignment_id", "hold_id"});
+        write.skip_foreign_key_checks(kLedger, {"booking_id"});
+    }
     const bool mirror = dual_write_on(write.snapshot());
     const Param booking = Param::of(w.booking.id);
     const Param restaurant = Param::of(w.booking.restaurant_id);
