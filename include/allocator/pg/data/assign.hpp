@@ -47,8 +47,8 @@ struct AssignmentWrite {
 };
 
 // The plan's assignments, their mirror rows (while allocations_dual_write is on), the
-// merge group's adoption and mirror row, the ledger row and the zone pin: the rows inserted
-// directly (direct_write.hpp), the two updates as statements when the plan needs them.
+// merge group's adoption and mirror row, the ledger row and the zone pin: the rows and the pin
+// written directly (direct_write.hpp), the adoption as a statement when the plan needs it.
 void write_assignment(const AssignmentWrite& write);
 
 // P0002 naming the booking.
