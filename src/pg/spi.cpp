@@ -274,9 +274,14 @@ std::string text_of_datum(Datum d) {
     // ::text: the type, not a member function named text. Copied straight from the (usually
     // short-header, never copied) datum: no C string, palloc or strlen on the way, which the
     // floor read pays for every table's number and status.
-    ::text* t = pg_call([&] { return pg_detoast_datum_packed(reinterpret_cast<::text*>(DatumGetPointer(d))); });
+    // A value stored inline and uncompressed (every short text) is read in place, without a
+    // PG_TRY; only a compressed or out-of-line one is detoasted, which can raise an error.
+    auto* stored = reinterpret_cast<::text*>(DatumGetPointer(d));
+    ::text* t = stored;
+    if (VARATT_IS_COMPRESSED(stored) || VARATT_IS_EXTERNAL(stored))
+        t = pg_call([&] { return pg_detoast_datum_packed(stored); });
     std::string out(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-    if (reinterpret_cast<Pointer>(t) != DatumGetPointer(d)) pfree(t);
+    if (t != stored) pfree(t);
     return out;
 }
 
