@@ -198,22 +198,22 @@ bool still_qualifies(TupleTableSlot* slot, AttrNumber key, Datum id, AttrNumber 
     return !datumIsEqual(stored, value.value, attribute->attbyval, attribute->attlen);
 }
 
-// The one uuid column of `relation`'s primary key, and the key's index.
-std::pair<Oid, AttrNumber> uuid_primary_key(Relation relation) {
-    const Oid index_id = RelationGetPrimaryKeyIndex(relation);
-    if (!OidIsValid(index_id))
-        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                        errmsg("allocator: %s has no primary key", RelationGetRelationName(relation))));
-    const Relation index = index_open(index_id, AccessShareLock);
-    const bool one_uuid =
-        index->rd_index->indnkeyatts == 1 &&
-        TupleDescAttr(RelationGetDescr(relation), index->rd_index->indkey.values[0] - 1)->atttypid == UUIDOID;
-    const AttrNumber key = index->rd_index->indkey.values[0];
-    index_close(index, NoLock);
-    if (!one_uuid)
-        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                        errmsg("allocator: the primary key of %s is not one uuid", RelationGetRelationName(relation))));
-    return {index_id, key};
+// The primary key's index of the table `info` writes (already open: ExecOpenIndices opened
+// every index of the table), and its one uuid column.
+std::pair<Relation, AttrNumber> uuid_primary_key(const ResultRelInfo* info) {
+    const Relation relation = info->ri_RelationDesc;
+    for (int i = 0; i < info->ri_NumIndices; ++i) {
+        const Relation index = info->ri_IndexRelationDescs[i];
+        if (!index->rd_index->indisprimary) continue;
+        const AttrNumber key = index->rd_index->indkey.values[0];
+        if (index->rd_index->indnkeyatts != 1 ||
+            TupleDescAttr(RelationGetDescr(relation), key - 1)->atttypid != UUIDOID)
+            break;
+        return {index, key};
+    }
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                    errmsg("allocator: %s has no primary key of one uuid", RelationGetRelationName(relation))));
+    return {nullptr, 0};  // not reached
 }
 
 }  // namespace
@@ -236,12 +236,11 @@ bool DirectWrite::update_column(int table, const Uuid& id, const char* column, c
     return pg_call([&] {
         const MemoryContext caller = MemoryContextSwitchTo(estate_->es_query_cxt);
         const Relation relation = relations_[table];
-        const auto [index_id, key_attribute] = uuid_primary_key(relation);
+        const auto [index, key_attribute] = uuid_primary_key(infos_[table]);
 
         // Find the row as an UPDATE's scan would, on the write's snapshot.
         // In the write's tuple table, dropped (and its buffer pin released) by finish().
         TupleTableSlot* old_row = table_slot_create(relation, &estate_->es_tupleTable);
-        const Relation index = index_open(index_id, AccessShareLock);
         ScanKeyData scan_key;
         ScanKeyEntryInitialize(&scan_key, 0, 1, key.strategy, InvalidOid, index->rd_indcollation[0], key.procedure,
                                key.value);
@@ -249,7 +248,6 @@ bool DirectWrite::update_column(int table, const Uuid& id, const char* column, c
         index_rescan(scan, &scan_key, 1, nullptr, 0);
         bool found = index_getnext_slot(scan, ForwardScanDirection, old_row);
         index_endscan(scan);
-        index_close(index, NoLock);
         found = found && still_qualifies(old_row, key_attribute, key.value, attribute, value);
 
         // Lock it as the UPDATE would: under READ COMMITTED, after waiting for a writer, the
