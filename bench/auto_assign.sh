@@ -27,6 +27,8 @@ psql_ -q -c "set client_min_messages = warning; create extension allocator casca
 
 if [[ $sections == *,quote,* ]]; then
 say "quote_tables latency ($calls calls each)"
+psql_ -q -o /dev/null -c "INSERT INTO bench.floors (tables, party) VALUES (20, 4), (20, 14), (100, 4), (100, 14), (200, 4), (200, 14), (200, 30)" \
+      -c "SELECT bench.floor(restaurant, tables) FROM bench.floors WHERE party IN (4, 14, 30)"
 psql_ -c "SELECT l.tables, l.party, l.max_tables, l.plans, round(l.p50_ms::numeric, 3) AS p50_ms,
                  round(l.p99_ms::numeric, 3) AS p99_ms
             FROM (VALUES (20, 4), (20, 14), (100, 4), (100, 14), (200, 4), (200, 14), (200, 30)) v(n, party),
@@ -36,6 +38,8 @@ fi
 if [[ $sections == *,throughput,* ]]; then
 # Backend CPU comes in clock ticks (10 ms at the usual 100 Hz): enough calls for a few hundred.
 say "auto_assign_booking vs assign_tables_atomic_v2 of the same plan ($((calls * 5)) bookings each)"
+psql_ -q -o /dev/null -c "INSERT INTO bench.floors (tables, party) VALUES (20, 2), (20, 10), (200, 2), (200, 10)" \
+      -c "SELECT bench.floor(restaurant, tables) FROM bench.floors WHERE party IN (2, 10)"
 psql_ -c "SELECT v.n AS tables, v.party, a.calls, round(a.auto_ms::numeric, 1) AS auto_ms,
                  round(a.manual_ms::numeric, 1) AS manual_ms, round(a.ratio::numeric, 2) AS auto_vs_manual,
                  round(a.auto_cpu_us::numeric) AS auto_cpu_us, round(a.manual_cpu_us::numeric) AS manual_cpu_us,

@@ -27,23 +27,34 @@ BEGIN
 END
 $$;
 
+-- The floors the timed functions below run on, one per configuration, each written by a
+-- statement of its own before them: a restaurant's floor is committed long before its
+-- bookings are seated, and auto-assignment keeps only a committed floor (docs/schema.md,
+-- floor_versions), so a floor written in the timing's own transaction would be read afresh
+-- by every call.
+CREATE TABLE bench.floors (tables int, party int, restaurant uuid NOT NULL DEFAULT gen_random_uuid(),
+                           PRIMARY KEY (tables, party));
+CREATE FUNCTION bench.floor_for(p_tables int, p_party int) RETURNS uuid LANGUAGE sql AS $$
+    SELECT f.restaurant FROM bench.floors f WHERE f.tables = p_tables AND f.party = p_party
+$$;
+
 CREATE FUNCTION bench.percentile(p_ms float8[], p_q float8) RETURNS float8 LANGUAGE sql IMMUTABLE AS $$
     SELECT percentile_cont(p_q) WITHIN GROUP (ORDER BY x) FROM unnest(p_ms) AS x
 $$;
 
 -- quote_tables latency for a party of p_party, p_max_tables per plan: p50 / p99 over p_calls
--- calls, in ms, each call timed alone (clock_timestamp around it).
+-- calls, in ms, each call timed alone (clock_timestamp around it), on the floor of
+-- bench.floors for (p_tables, p_party).
 CREATE FUNCTION bench.quote_latency(p_tables int, p_party int, p_max_tables int, p_calls int,
                                     OUT tables int, OUT party int, OUT max_tables int, OUT plans int,
                                     OUT p50_ms float8, OUT p99_ms float8)
 LANGUAGE plpgsql AS $$
 DECLARE
-    r uuid := gen_random_uuid();
+    r uuid := bench.floor_for(p_tables, p_party);
     b uuid := gen_random_uuid();
     t0 timestamptz;
     ms float8[] := '{}';
 BEGIN
-    PERFORM bench.floor(r, p_tables);
     INSERT INTO bookings (id, restaurant_id, party_size, start_at, end_at, status)
     VALUES (b, r, p_party, '2030-06-01 19:00+00', '2030-06-01 21:00+00', 'confirmed');
     FOR i IN 1 .. p_calls LOOP
@@ -65,7 +76,7 @@ CREATE FUNCTION bench.cpu_ms(p_hz int) RETURNS float8 LANGUAGE sql AS $$
 $$;
 
 -- auto_assign_booking against assign_tables_atomic_v2 of the same plan: p_calls bookings of
--- p_party on a p_tables floor, each on a day of its own. First every booking is auto-assigned
+-- p_party on the p_tables floor of bench.floors, each on a day of its own. First every booking is auto-assigned
 -- (timed), then all are unassigned (not timed), then each is assigned by hand the very tables
 -- auto-assign chose (timed): wall-clock totals in ms, and backend CPU per call in us.
 CREATE FUNCTION bench.auto_vs_manual(p_tables int, p_party int, p_calls int, p_hz int,
@@ -73,14 +84,13 @@ CREATE FUNCTION bench.auto_vs_manual(p_tables int, p_party int, p_calls int, p_h
                                      OUT auto_cpu_us float8, OUT manual_cpu_us float8, OUT cpu_ratio float8)
 LANGUAGE plpgsql AS $$
 DECLARE
-    r uuid := gen_random_uuid();
+    r uuid := bench.floor_for(p_tables, p_party);
     ids uuid[];
     chosen text[] := '{}';
     t0 timestamptz;
     c0 float8;
     tables uuid[];
 BEGIN
-    PERFORM bench.floor(r, p_tables);
     calls := p_calls;
     SELECT array_agg(gen_random_uuid()) INTO ids FROM generate_series(1, p_calls);
     INSERT INTO bookings (id, restaurant_id, party_size, start_at, end_at, status)

@@ -168,7 +168,7 @@ SELECT x FROM (
     UNION ALL
     SELECT 'index ' || pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid IN (SELECT oid FROM tables)
     UNION ALL
-    SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t
+    SELECT 'trigger ' || pg_get_triggerdef(t.oid) || ' enabled ' || t.tgenabled::text FROM pg_trigger t
      WHERE t.tgrelid IN (SELECT oid FROM tables) AND NOT t.tgisinternal
     UNION ALL
     SELECT 'row security ' || c.oid::regclass || ' ' || c.relrowsecurity || ' ' || c.relforcerowsecurity
@@ -220,6 +220,10 @@ check "the update named service_role as staff-scoped now, with the fix" "t t" \
 check "every assignment got its booking's restaurant" "2 0" \
     "$(db postgres -F ' ' -c "SELECT count(*), count(*) FILTER (WHERE a.restaurant_id IS DISTINCT FROM b.restaurant_id)
                               FROM booking_table_assignments a JOIN bookings b ON b.id = a.booking_id")"
+floor_versions_sql="SELECT count(DISTINCT t.restaurant_id), count(DISTINCT v.restaurant_id)
+                      FROM table_inventory t LEFT JOIN floor_versions v ON v.restaurant_id = t.restaurant_id"
+check "every restaurant with tables has a floor version (auto-assignment's floor cache)" "2 2" \
+    "$(db postgres -F ' ' -c "$floor_versions_sql")"
 
 # The same attack after the update: nothing runs.
 db postgres -q <<<"$attack_sql" >/dev/null 2>>"$work/attack.err"
@@ -255,6 +259,8 @@ check "the restored database holds every row" "$(db postgres -c "$state_sql")" "
 db restored -c "$fingerprint_sql" >"$work/restored.schema"
 check "the restored schema equals a fresh install's" same \
     "$(diff -q "$work/fresh.schema" "$work/restored.schema" >/dev/null && echo same || { diff -u "$work/fresh.schema" "$work/restored.schema" | head -20; echo different; })"
+check "the restore gave every restaurant a floor version (the triggers fire on its COPY)" "2 2" \
+    "$(db restored -F ' ' -c "$floor_versions_sql")"
 
 api_checks postgres updated
 api_checks restored restored

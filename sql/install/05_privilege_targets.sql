@@ -18,7 +18,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            coalesce(c.relname OPERATOR(pg_catalog.=) ANY (ARRAY[
                'booking_table_assignments', 'table_holds', 'table_hold_members', 'allocations',
                'booking_assignment_idempotency', 'allocator_flags', 'allocator_alert_thresholds',
-               'allocator_cron_jobs', 'allocator_role_access']), false),
+               'allocator_cron_jobs', 'allocator_role_access', 'floor_versions']), false),
            coalesce(p.pronamespace, c.relnamespace),
            -- pg_default_acl.defaclobjtype of the object
            (CASE WHEN p.oid IS NOT NULL THEN 'f' WHEN c.relkind OPERATOR(pg_catalog.=) 'S' THEN 'S' ELSE 'r' END)::"char",

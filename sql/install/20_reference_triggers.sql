@@ -113,3 +113,51 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.refuse_restaurant_change_while_seated() IS
     'Trigger: refuses to move a booking or a table to another restaurant while it has assignments or holds.';
+
+-- Auto-assignment keeps a restaurant's floor while its row of floor_versions is unchanged
+-- (16_floor_versions.sql): every statement that changes tables or adjacency gives each
+-- restaurant it touched a new version, once per statement, in restaurant order (two
+-- statements on the same restaurants queue in the same order). One trigger per event, as
+-- transition tables ask; changed_old and changed_new are the rows before and after. An
+-- edge's restaurant is its first table's (both ends share a zone, so a restaurant); an edge
+-- deleted with its table finds no table here, but the table's own statement renews the
+-- version. SECURITY DEFINER: only the owner writes floor_versions.
+CREATE FUNCTION @extschema@.floor_versions_renew() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    touched uuid[];  -- restaurant ids (table_inventory) or tables (table_adjacencies.table_a)
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'TRUNCATE' THEN
+        UPDATE @extschema@.floor_versions v
+           SET version = pg_catalog.nextval('@extschema@.floor_version_seq'::pg_catalog.regclass);
+        RETURN NULL;
+    END IF;
+    IF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'table_inventory' THEN
+        IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+            touched := ARRAY(SELECT n.restaurant_id FROM changed_new n);
+        ELSIF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+            touched := ARRAY(SELECT o.restaurant_id FROM changed_old o);
+        ELSE
+            touched := ARRAY(SELECT n.restaurant_id FROM changed_new n
+                             UNION SELECT o.restaurant_id FROM changed_old o);
+        END IF;
+    ELSE
+        IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+            touched := ARRAY(SELECT n.table_a FROM changed_new n);
+        ELSIF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+            touched := ARRAY(SELECT o.table_a FROM changed_old o);
+        ELSE
+            touched := ARRAY(SELECT n.table_a FROM changed_new n UNION SELECT o.table_a FROM changed_old o);
+        END IF;
+        touched := ARRAY(SELECT t.restaurant_id FROM @extschema@.table_inventory t
+                          WHERE t.id OPERATOR(pg_catalog.=) ANY (touched));
+    END IF;
+    INSERT INTO @extschema@.floor_versions AS v (restaurant_id)
+    SELECT DISTINCT r.id FROM pg_catalog.unnest(touched) AS r (id) ORDER BY r.id
+    ON CONFLICT (restaurant_id) DO UPDATE
+        SET version = pg_catalog.nextval('@extschema@.floor_version_seq'::pg_catalog.regclass);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.floor_versions_renew() IS
+    'Trigger: renews floor_versions for every restaurant whose tables or adjacency a statement changed.';

@@ -35,3 +35,46 @@ CREATE TRIGGER table_inventory_keeps_restaurant_while_seated
     BEFORE UPDATE OF restaurant_id ON @extschema@.table_inventory
     FOR EACH ROW WHEN (OLD.restaurant_id OPERATOR(pg_catalog.<>) NEW.restaurant_id)
     EXECUTE FUNCTION @extschema@.refuse_restaurant_change_while_seated();
+
+-- floor_versions (16_floor_versions.sql): once per statement that changes the floor, one
+-- trigger per event as transition tables ask. ENABLE ALWAYS: they fire under
+-- session_replication_role = replica too (logical replication's apply, restores that set
+-- it), or a kept floor would outlive the rows it was read from.
+CREATE TRIGGER table_inventory_floor_version_insert
+    AFTER INSERT ON @extschema@.table_inventory
+    REFERENCING NEW TABLE AS changed_new
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.floor_versions_renew();
+ALTER TABLE @extschema@.table_inventory ENABLE ALWAYS TRIGGER table_inventory_floor_version_insert;
+CREATE TRIGGER table_inventory_floor_version_update
+    AFTER UPDATE ON @extschema@.table_inventory
+    REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.floor_versions_renew();
+ALTER TABLE @extschema@.table_inventory ENABLE ALWAYS TRIGGER table_inventory_floor_version_update;
+CREATE TRIGGER table_inventory_floor_version_delete
+    AFTER DELETE ON @extschema@.table_inventory
+    REFERENCING OLD TABLE AS changed_old
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.floor_versions_renew();
+ALTER TABLE @extschema@.table_inventory ENABLE ALWAYS TRIGGER table_inventory_floor_version_delete;
+CREATE TRIGGER table_inventory_floor_version_truncate
+    AFTER TRUNCATE ON @extschema@.table_inventory
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.floor_versions_renew();
+ALTER TABLE @extschema@.table_inventory ENABLE ALWAYS TRIGGER table_inventory_floor_version_truncate;
+CREATE TRIGGER table_adjacencies_floor_version_insert
+    AFTER INSERT ON @extschema@.table_adjacencies
+    REFERENCING NEW TABLE AS changed_new
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.floor_versions_renew();
+ALTER TABLE @extschema@.table_adjacencies ENABLE ALWAYS TRIGGER table_adjacencies_floor_version_insert;
+CREATE TRIGGER table_adjacencies_floor_version_update
+    AFTER UPDATE ON @extschema@.table_adjacencies
+    REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.floor_versions_renew();
+ALTER TABLE @extschema@.table_adjacencies ENABLE ALWAYS TRIGGER table_adjacencies_floor_version_update;
+CREATE TRIGGER table_adjacencies_floor_version_delete
+    AFTER DELETE ON @extschema@.table_adjacencies
+    REFERENCING OLD TABLE AS changed_old
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.floor_versions_renew();
+ALTER TABLE @extschema@.table_adjacencies ENABLE ALWAYS TRIGGER table_adjacencies_floor_version_delete;
+CREATE TRIGGER table_adjacencies_floor_version_truncate
+    AFTER TRUNCATE ON @extschema@.table_adjacencies
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.floor_versions_renew();
+ALTER TABLE @extschema@.table_adjacencies ENABLE ALWAYS TRIGGER table_adjacencies_floor_version_truncate;

@@ -74,6 +74,9 @@ $$;
 -- access, the restaurant of every assignment (backfilled from its booking).
 -- allocator:include 15_access_schema.sql
 
+-- Auto-assignment's floor cache: a version per restaurant, renewed by the floor's triggers.
+-- allocator:include 16_floor_versions.sql
+
 -- The sweeper job runs run_hold_sweeper (a backlog clears in one run, batches committed one
 -- by one) instead of one 500-hold sweep_expired_holds call a minute. Only the job this
 -- extension scheduled (allocator_cron_jobs), and only as its owner, as cron.alter_job asks.

@@ -180,4 +180,12 @@ Datum TableRead::datum(int column) const {
     return slot_->tts_values[columns_.at(column) - 1];
 }
 
+bool TableRead::written_by_this_transaction() const {
+    return pg_call([&] {
+        bool is_null = false;
+        const Datum xmin = slot_getsysattr(slot_, MinTransactionIdAttributeNumber, &is_null);
+        return !is_null && TransactionIdIsCurrentTransactionId(DatumGetTransactionId(xmin));
+    });
+}
+
 }  // namespace allocator::pg

@@ -94,6 +94,10 @@ public:
     // The current row's values, by position in `columns` (and TypedColumns' typed reads).
     bool is_null(int column) const;
     Datum datum(int column) const;
+    // Whether this transaction (or one of its subtransactions) wrote the current row.
+    bool written_by_this_transaction() const;
+    // The table's OID (until close()).
+    Oid table_id() const { return RelationGetRelid(table_); }
 
 private:
     void begin(std::initializer_list<IndexKey> keys);

@@ -3,6 +3,8 @@
 // adjacency's, and that only when a connected merge is searched.
 #include "allocator/pg/data/floor.hpp"
 
+#include <algorithm>
+
 #include "allocator/pg/index_read.hpp"
 
 namespace allocator::pg {
@@ -11,6 +13,49 @@ namespace {
 
 constexpr AttrNumber kStartAtColumn = 2;    // booking_table_assignments_restaurant_idx (restaurant_id, start_at)
 constexpr AttrNumber kExpiresAtColumn = 1;  // table_holds_expires_at_idx (expires_at)
+
+// The restaurant's version on `snapshot`, when its floor can be kept: none without a row
+// (nothing was ever written through the triggers, so the count says nothing) or when this
+// transaction wrote the row (the change, and the number with it, may still roll back;
+// another transaction's row that this snapshot sees has committed).
+std::optional<FloorVersion> committed_floor_version(const ReadSnapshot& snapshot, const Uuid& restaurant_id) {
+    std::optional<FloorVersion> version;
+    TableRead versions(snapshot, "floor_versions", "floor_versions_pkey", {"version"});
+    versions.each({IndexKey::uuid(restaurant_id)}, [&] {
+        if (!versions.written_by_this_transaction()) version = FloorVersion{versions.table_id(), versions.bigint(0)};
+    });
+    versions.close();
+    return version;
+}
+
+// The floors this backend read, least recently used first. A handful: a backend serves a
+// few restaurants at a time, and a floor of 200 tables is some 30 kB.
+constexpr std::size_t kKeptFloors = 8;
+
+std::vector<Floor>& kept_floors() {
+    static std::vector<Floor> kept;
+    return kept;
+}
+
+// The kept floor of the restaurant at `version`, moved to the most recently used end.
+Floor* find_kept(const Uuid& restaurant_id, const FloorVersion& version) {
+    std::vector<Floor>& kept = kept_floors();
+    const auto found = std::find_if(kept.begin(), kept.end(), [&](const Floor& f) {
+        return f.restaurant_id == restaurant_id && f.version == version;
+    });
+    if (found == kept.end()) return nullptr;
+    std::rotate(found, found + 1, kept.end());
+    return &kept.back();
+}
+
+void keep(const Floor& floor) {
+    std::vector<Floor>& kept = kept_floors();
+    kept.erase(std::remove_if(kept.begin(), kept.end(),
+                              [&](const Floor& f) { return f.restaurant_id == floor.restaurant_id; }),
+               kept.end());
+    if (kept.size() >= kKeptFloors) kept.erase(kept.begin());
+    kept.push_back(floor);
+}
 
 }  // namespace
 
@@ -25,13 +70,29 @@ void read_floor_edges(Floor& floor) {
         edges.each({IndexKey::uuid(id)}, [&] { floor.edges.push_back({edges.uuid(kA), edges.uuid(kB)}); });
     }
     edges.close();
-    snapshot.release();
     floor.edges_read = true;
+    // Kept only if no change to the floor committed between the two snapshots.
+    if (floor.version && committed_floor_version(snapshot, floor.restaurant_id) == floor.version) {
+        if (Floor* kept = find_kept(floor.restaurant_id, *floor.version)) {
+            kept->edges = floor.edges;
+            kept->edges_read = true;
+        }
+    }
+    snapshot.release();
 }
 
 Floor load_floor(const Uuid& restaurant_id) {
     ReadSnapshot snapshot;
+    const std::optional<FloorVersion> version = committed_floor_version(snapshot, restaurant_id);
+    if (version) {
+        if (const Floor* kept = find_kept(restaurant_id, *version)) {
+            snapshot.release();
+            return *kept;
+        }
+    }
     Floor floor;
+    floor.restaurant_id = restaurant_id;
+    floor.version = version;
     // The restaurant's tables by its unique key (restaurant_id, table_number).
     TableRead inventory(snapshot, "table_inventory", "table_inventory_restaurant_id_table_number_key",
                         {"id", "restaurant_id", "zone_id", "capacity", "table_number", "status", "mobility", "active"});
@@ -41,6 +102,7 @@ Floor load_floor(const Uuid& restaurant_id) {
     floor.table_ids.reserve(floor.tables.size());
     for (const TableInfo& t : floor.tables) floor.table_ids.push_back(t.id);
     snapshot.release();
+    if (version) keep(floor);
     return floor;
 }
 

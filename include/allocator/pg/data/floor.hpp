@@ -1,26 +1,48 @@
 // The floor of a restaurant for auto-assignment (issue 11): every table, its adjacency when
 // a plan must be connected, and what is taken in a window, read once per plan. Between
 // spi_connect() and spi_finish().
+//
+// A backend keeps the floors it read (a few restaurants' worth) with the restaurant's row of
+// floor_versions read on the same snapshot, and serves one again while a read of that row
+// finds the same committed version: every change to a restaurant's tables or adjacency
+// writes that row in its own transaction (sql/install/16_floor_versions.sql), so a snapshot
+// that sees the version sees exactly the floor kept with it. What is taken in a window is
+// read by every call.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "allocator/core/model.hpp"
+#include "allocator/pg/postgres.hpp"
 
 namespace allocator::pg {
 
+// A restaurant's row of floor_versions, as a kept floor is matched to it: the table's OID
+// too, so a floor kept before the extension was dropped and created again never matches.
+struct FloorVersion {
+    Oid table = InvalidOid;
+    long long value = 0;
+    bool operator==(const FloorVersion& o) const { return table == o.table && value == o.value; }
+};
+
 struct Floor {
+    Uuid restaurant_id;
     std::vector<TableInfo> tables;     // every table of the restaurant, by table number
     std::vector<AdjacencyEdge> edges;  // every edge among them, once read_floor_edges has run
     std::vector<Uuid> table_ids;       // tables' ids, in the same order
     bool edges_read = false;
+    // The committed version read with the tables; none when the floor cannot be kept (the
+    // restaurant has no row, or this transaction wrote it and may still roll it back).
+    std::optional<FloorVersion> version;
 };
 
-// The restaurant's tables, without the adjacency.
+// The restaurant's tables, without the adjacency (kept, when the adjacency was read since).
 Floor load_floor(const Uuid& restaurant_id);
 
 // The adjacency of the floor's tables, once (a probe per table: read only when a connected
-// merge is actually searched).
+// merge is actually searched). Kept with the floor when the version is still the one its
+// tables were read with.
 void read_floor_edges(Floor& floor);
 
 // What occupies the restaurant's tables during `window` and up to a day on either side, in
