@@ -240,6 +240,20 @@ SELECT name, enabled, reason FROM set_allocator_flag('auto_assign', false, 'INC-
 SELECT try($$SELECT * FROM auto_assign_booking('0000000c-0000-4000-8000-000000000003')$$) AS auto_assign_off;
 SELECT count(*) > 0 AS quote_still_answers FROM quote_tables('0000000c-0000-4000-8000-000000000003', '2030-06-02 19:00+00', '2030-06-02 21:00+00', p_max_tables => 5);
 SELECT name, enabled, reason FROM set_allocator_flag('auto_assign', true, 'INC-123 resolved');
+-- A floor trigger disabled by mistake: the connection's kept floor still offers b3's best
+-- table after it went out of service, until the trigger is back and the version renewed.
+CREATE TEMP VIEW guide_b3_best AS
+SELECT (SELECT string_agg(tn(x), '+' ORDER BY tn(x)) FROM unnest(q.table_ids) AS x) AS best
+  FROM quote_tables(b(3), '2030-06-02 19:00+00', '2030-06-02 21:00+00', p_max_tables => 5, p_limit => 1) q;
+SELECT best AS before_change FROM guide_b3_best;
+ALTER TABLE table_inventory DISABLE TRIGGER table_inventory_floor_version_update;
+UPDATE table_inventory SET status = 'out_of_service' WHERE id = t(3);
+SELECT best AS kept_without_trigger FROM guide_b3_best;
+ALTER TABLE table_inventory ENABLE ALWAYS TRIGGER table_inventory_floor_version_update;
+UPDATE floor_versions SET version = nextval('floor_version_seq') WHERE restaurant_id = '00000001-0000-4000-8000-000000000001';
+SELECT best AS after_renewal FROM guide_b3_best;
+SELECT tgenabled AS trigger_enabled FROM pg_trigger WHERE tgname = 'table_inventory_floor_version_update';
+UPDATE table_inventory SET status = 'available' WHERE id = t(3);
 
 -- The free tables for b1 (M1 is its own; M2, M3 b2's; P1 b7's live hold; M5, M6 unusable).
 SELECT t->>'table_number' AS table_number, t->>'zone_name' AS zone, (t->>'capacity')::int AS seats

@@ -1,6 +1,6 @@
 // docs/operations.md promises that every query in it is exercised by sql/ops_guide.sql.
 // This keeps the promise mechanical: each statement of the guide's ```sql blocks must appear
-// in the suite as written, with its placeholders filled (<booking-id>, <hold-id> by a uuid
+// in the suite as written, with its placeholders filled (<booking-id>, <hold-id>, <restaurant-id> by a uuid
 // literal, <pid> by a psql variable or a number).
 'use strict';
 const test = require('node:test');
@@ -36,8 +36,8 @@ function asPattern(statement) {
   const escaped = statement.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(
     escaped
-      .replace(/'<booking-id>'|'<hold-id>'/g, "'[0-9a-f-]{36}'")
-      .replace(/<booking-id>|<hold-id>/g, '[0-9a-f-]{36}')
+      .replace(/'<booking-id>'|'<hold-id>'|'<restaurant-id>'/g, "'[0-9a-f-]{36}'")
+      .replace(/<booking-id>|<hold-id>|<restaurant-id>/g, '[0-9a-f-]{36}')
       .replace(/<pid>/g, '(?::\\w+|\\d+)'),
   );
 }
