@@ -146,3 +146,23 @@ DROP TRIGGER regress_log_ledger ON booking_assignment_idempotency;
 DROP FUNCTION regress_log_ledger();
 DROP TABLE regress_ledger_log;
 SELECT fixture_reset();
+
+------------------------------------------------------------------------------------------
+-- Ids. A column whose default is gen_random_uuid() gets a random version 4 uuid, drawn by
+-- the write for several rows at once; a column given another default gets that default.
+------------------------------------------------------------------------------------------
+SELECT count(*) FROM assign_tables_atomic_v2(b(1), ARRAY[t(1), t(2)]);
+SELECT count(*) AS ids, count(DISTINCT id) AS distinct_ids,
+       count(*) FILTER (WHERE id::text ~ '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$') AS version_4
+  FROM (SELECT id FROM booking_table_assignments UNION ALL SELECT id FROM allocations) ids;
+SELECT count(*) FROM unassign_tables_atomic(b(1));
+CREATE SEQUENCE regress_id_seq;
+CREATE FUNCTION regress_next_id() RETURNS uuid LANGUAGE sql
+    RETURN ('00000000-0000-4000-8000-' || lpad(nextval('public.regress_id_seq')::text, 12, '0'))::uuid;
+ALTER TABLE allocations ALTER COLUMN id SET DEFAULT regress_next_id();
+SELECT count(*) FROM assign_tables_atomic_v2(b(1), ARRAY[t(1), t(2)]);
+SELECT resource_type, right(id::text, 2) AS id FROM allocations ORDER BY id;
+ALTER TABLE allocations ALTER COLUMN id SET DEFAULT pg_catalog.gen_random_uuid();
+DROP FUNCTION regress_next_id();
+DROP SEQUENCE regress_id_seq;
+SELECT fixture_reset();

@@ -19,19 +19,55 @@ namespace {
 
 constexpr int kMaxColumns = 16;
 
+// Whether a column's default is exactly gen_random_uuid() (every id column of the tables
+// written here): the write then draws its values itself, as gen_random_uuid() makes them.
+bool is_random_uuid_default(const Node* expression) {
+    return expression != nullptr && IsA(expression, FuncExpr) &&
+           reinterpret_cast<const FuncExpr*>(expression)->funcid == F_GEN_RANDOM_UUID;
+}
+
+}  // namespace
+
 // Each attribute's default (nullptr: none, so NULL), prepared as the planner prepares an
-// INSERT's: build_column_default, then expression_planner inside ExecPrepareExpr.
-ExprState** prepare_defaults(Relation relation, EState* estate) {
+// INSERT's: build_column_default, then expression_planner inside ExecPrepareExpr; or marked
+// random_uuid when it is gen_random_uuid() (next_random_uuid()).
+DirectWrite::ColumnDefaults DirectWrite::prepare_defaults(Relation relation) {
     const TupleDesc desc = RelationGetDescr(relation);
-    auto** defaults = static_cast<ExprState**>(palloc0(sizeof(ExprState*) * desc->natts));
+    ColumnDefaults defaults;
+    defaults.expressions = static_cast<ExprState**>(palloc0(sizeof(ExprState*) * desc->natts));
+    defaults.random_uuid = static_cast<bool*>(palloc0(sizeof(bool) * desc->natts));
     for (int i = 0; i < desc->natts; ++i) {
         const Form_pg_attribute attribute = TupleDescAttr(desc, i);
         if (attribute->attisdropped || !attribute->atthasdef) continue;
         Node* expression = build_column_default(relation, i + 1);
-        if (expression != nullptr) defaults[i] = ExecPrepareExpr(reinterpret_cast<Expr*>(expression), estate);
+        if (is_random_uuid_default(expression))
+            defaults.random_uuid[i] = true;
+        else if (expression != nullptr)
+            defaults.expressions[i] = ExecPrepareExpr(reinterpret_cast<Expr*>(expression), estate_);
     }
     return defaults;
 }
+
+// A version 4 uuid, as gen_random_uuid() makes it, from bytes of pg_strong_random() drawn
+// for several rows at once: one call per row was 3% of a merge (bench/README.md), most of it
+// the call's own overhead in OpenSSL. In the write's memory.
+Datum DirectWrite::next_random_uuid() {
+    if (random_used_ + UUID_LEN > random_pool_.size()) {
+        if (!pg_strong_random(random_pool_.data(), random_pool_.size()))
+            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate random values")));
+        random_used_ = 0;
+    }
+    auto* id = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
+    std::memcpy(id->data, random_pool_.data() + random_used_, UUID_LEN);
+    // Bytes used once only: what was drawn for this row is gone from the pool.
+    std::memset(random_pool_.data() + random_used_, 0, UUID_LEN);
+    random_used_ += UUID_LEN;
+    id->data[6] = static_cast<unsigned char>((id->data[6] & 0x0f) | 0x40);  // version 4
+    id->data[8] = static_cast<unsigned char>((id->data[8] & 0x3f) | 0x80);  // RFC 4122 variant
+    return UUIDPGetDatum(id);
+}
+
+namespace {
 
 // The parsed CHECK constraints of the tables written, kept for the backend. ExecConstraints
 // would parse each constraint's stored text (stringToNode) again on every write, a third of an
@@ -154,7 +190,7 @@ void DirectWrite::insert(int table, std::initializer_list<ColumnValue> values) {
     for (const ColumnValue& v : values) attributes[n++] = attribute_number(relations_[table], v.column);
     pg_call([&] {
         const MemoryContext caller = MemoryContextSwitchTo(estate_->es_query_cxt);
-        if (defaults_[table] == nullptr) defaults_[table] = prepare_defaults(relations_[table], estate_);
+        if (defaults_[table].expressions == nullptr) defaults_[table] = prepare_defaults(relations_[table]);
         TupleTableSlot* slot = slots_[table];
         const int natts = slot->tts_tupleDescriptor->natts;
         ExecClearTuple(slot);
@@ -172,8 +208,13 @@ void DirectWrite::insert(int table, std::initializer_list<ColumnValue> values) {
         for (int i = 0; i < natts; ++i) {
             bool is_given = false;
             for (int k = 0; k < given; ++k) is_given = is_given || attributes[k] == i + 1;
-            if (!is_given && defaults_[table][i] != nullptr)
-                slot->tts_values[i] = ExecEvalExpr(defaults_[table][i], econtext, &slot->tts_isnull[i]);
+            if (is_given) continue;
+            if (defaults_[table].random_uuid[i]) {
+                slot->tts_values[i] = next_random_uuid();
+                slot->tts_isnull[i] = false;
+            } else if (defaults_[table].expressions[i] != nullptr) {
+                slot->tts_values[i] = ExecEvalExpr(defaults_[table].expressions[i], econtext, &slot->tts_isnull[i]);
+            }
         }
         ExecStoreVirtualTuple(slot);
         prepare_checks(infos_[table], estate_);

@@ -88,6 +88,12 @@ public:
     void finish();
 
 private:
+    struct ColumnDefaults {
+        ExprState** expressions = nullptr;  // by attnum - 1; nullptr: no default (NULL)
+        bool* random_uuid = nullptr;        // the default is gen_random_uuid()
+    };
+    ColumnDefaults prepare_defaults(Relation relation);
+    Datum next_random_uuid();
     void note_updated_column(int table, AttrNumber attribute);
 
     EState* estate_ = nullptr;
@@ -96,8 +102,12 @@ private:
     std::array<Relation, kMaxTables> relations_{};
     std::array<ResultRelInfo*, kMaxTables> infos_{};
     std::array<TupleTableSlot*, kMaxTables> slots_{};
-    // Per table, the default of each attribute (index attnum - 1), prepared when first needed.
-    std::array<ExprState**, kMaxTables> defaults_{};
+    // Per table, the default of each attribute, prepared when first needed.
+    std::array<ColumnDefaults, kMaxTables> defaults_{};
+    // Strong random bytes for the rows' uuids, drawn a pool at a time (a merge writes 5).
+    static constexpr std::size_t kPooledUuids = 8;
+    std::array<unsigned char, kPooledUuids * UUID_LEN> random_pool_{};
+    std::size_t random_used_ = kPooledUuids * UUID_LEN;  // all used: the first row draws
 };
 
 }  // namespace allocator::pg

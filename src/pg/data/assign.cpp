@@ -235,7 +235,9 @@ void write_assignment(const AssignmentWrite& w) {
                                     {"created_by", assigned_by},
                                     {"assignment_id", assignment_id}});
     }
-    if (mirror && plan.merge_group && !merge_group_mirrored(write.snapshot(), *plan.merge_group)) {
+    // A group this call just drew (a random uuid) has no mirror row yet: no need to look.
+    if (mirror && plan.merge_group &&
+        (plan.new_merge_group || !merge_group_mirrored(write.snapshot(), *plan.merge_group))) {
         write.insert(kAllocations, {{"booking_id", booking},
                                     {"restaurant_id", restaurant},
                                     {"resource_type", Param::of(std::string("merge_group"))},
