@@ -5,6 +5,8 @@
 #     and booking_table_assignments' GiST exclusion constraint;
 #   - the "same rows" floor: the rows one single-table assign leaves behind (assignment,
 #     mirror row, idempotency ledger row, zone pin), written by one plain-SQL statement.
+#   - beside them, the "merge rows" floor: what a two-table merge leaves behind, written the
+#     same way, which the merge is compared with too.
 # Then, through the extension: single assign, merge (two adjacent tables, adjacency
 # required), hold + confirm, hold + release and unassign, each with 2 clients on rows that
 # never conflict, every transaction doing the same work; a contended workload (16 clients
@@ -186,6 +188,7 @@ setup_started=$(date +%s)
 sql -v bare="$(range_size $((3 * floor_tps)))" -v same_rows="$(range_size $floor_tps)" \
     -v assign="$(range_size $call_tps)" -v merge="$(range_size $call_tps)" \
     -v hold_confirm="$(range_size $call_tps)" -v hold_release="$(range_size $call_tps)" \
+    -v merge_rows="$(range_size $call_tps)" \
     -f "$ROOT/bench/run_setup.sql" >/dev/null
 sql -c "SELECT format('%s bookings, %s tables, in %s s', (SELECT count(*) FROM bookings),
                       (SELECT count(*) FROM table_inventory), $(date +%s) - $setup_started)"
@@ -193,6 +196,8 @@ sql -c "SELECT format('%s bookings, %s tables, in %s s', (SELECT count(*) FROM b
 measure bare "bare floor (INSERT, GiST excl.)" floor_bare.sql \
     "(SELECT count(*) FROM bench.bare_assignments) = bench.used('bare')"
 measure same_rows "same-rows floor (plain SQL)" floor_same_rows.sql "bench.assigned('same_rows') = bench.used('same_rows')"
+measure merge_rows "merge-rows floor (plain SQL)" floor_merge_rows.sql \
+    "bench.assigned('merge_rows') = 2 * bench.used('merge_rows')"
 measure assign "single assign" assign.sql "bench.assigned('assign') = bench.used('assign')"
 measure merge "merge (2 adjacent tables)" merge.sql "bench.assigned('merge') = 2 * bench.used('merge')"
 measure hold_confirm "hold + confirm" hold_confirm.sql \
@@ -274,6 +279,7 @@ for name in "${order[@]}"; do
     printf '%-32s %7s  %-22s %10s %7s %7s  %s%s\n' "${label_of[$name]}" "${median_of[$name]}" "${spread_of[$name]}" \
         "${last_first_of[$name]}" "$bare_x" "$same_x" "${rounds_of[$name]}" "${note_of[$name]:+  (${note_of[$name]})}"
 done
+echo "merge over the merge-rows floor (the same rows in plain SQL): $(calc "${median_of[merge]} / ${median_of[merge_rows]}")"
 
 echo
 echo "contended: bookings 501-520 on one evening, random confirm / release / unassign / assign / merge / hold:"

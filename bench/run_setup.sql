@@ -1,6 +1,7 @@
 -- bench/run.sh's data and its bench-only objects (schema "bench"), loaded once into a
 -- throwaway cluster; nothing here is part of the extension. psql -v sets how many bookings
--- each workload's range holds: bare, same_rows, assign, merge, hold_confirm, hold_release.
+-- each workload's range holds: bare, same_rows, assign, merge, hold_confirm, hold_release,
+-- merge_rows (optional).
 --
 -- Numbering (ids as bench/setup.sql's, so bench/profile_expired_holds.sql works here):
 --   table n = 0000000b-…-n, booking n = 0000000c-…-n.
@@ -94,6 +95,11 @@ SELECT bench.add_range('assign', :assign, 1, true);
 SELECT bench.add_range('merge', :merge, 2, true);
 SELECT bench.add_range('hold_confirm', :hold_confirm, 1, true);
 SELECT bench.add_range('hold_release', :hold_release, 1, true);
+-- The merge-rows floor's range (run.sh), last so the ranges above keep their numbers; other
+-- callers of this file may leave it out.
+\if :{?merge_rows}
+SELECT bench.add_range('merge_rows', :merge_rows, 2, true);
+\endif
 -- Unassign walks the assign range in the same order, over what the assign rounds assigned.
 SELECT format('CREATE SEQUENCE bench.unassign_seq MINVALUE %s MAXVALUE %s START %s', first, first + count - 1, first)
   FROM bench.ranges WHERE workload = 'assign' \gexec
