@@ -83,7 +83,7 @@ DELETE FROM table_adjacencies WHERE table_a = t(3) AND table_b = t(2);
 SELECT pg_temp.best(b(3), true) AS without_edge_m2_m3;
 INSERT INTO table_adjacencies (table_a, table_b) VALUES (t(3), t(2));
 SELECT pg_temp.best(b(3), true) AS edge_back;
--- Logical replication's apply and restores run as replica: the triggers fire all the same.
+-- Restores and sessions that run as replica fire the triggers all the same (ENABLE ALWAYS).
 SET session_replication_role = replica;
 UPDATE table_inventory SET active = false WHERE id = t(1);
 RESET session_replication_role;
@@ -97,17 +97,51 @@ SELECT pg_temp.best(b(1)) AS without_m4, pg_temp.best(b(3), true) AS connected_w
 UPDATE table_inventory SET active = false WHERE id IN (t(1), t(2));
 SELECT string_agg(tn(a.table_id), '+') AS auto_seated FROM auto_assign_booking(b(1)) a;
 
--- ---- The floor really is kept -----------------------------------------------------------------
--- With the trigger disabled by the owner, a change no longer reaches this backend's kept
--- floor: the quote still offers P1 after it went out of service (why the triggers are
--- ENABLE ALWAYS, and docs/schema.md says never to disable them). A renewed version is read
--- afresh.
+-- ---- A quote within the statement that changes the floor -------------------------------------
+-- A row trigger (or a data-modifying CTE) quotes before its statement's end renews the
+-- version. The quote sees the statement's change, and keeps none of it: this transaction
+-- holds the write lock on the floor's table.
+CREATE FUNCTION pg_temp.quote_within() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE NOTICE 'quoted within the update: %', pg_temp.best(b(2));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER regress_quote_within AFTER UPDATE ON table_inventory
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.quote_within();
+-- Nothing kept under a fresh committed version: the trigger's quote reads the floor itself.
+UPDATE floor_versions SET version = nextval('floor_version_seq') WHERE restaurant_id = r(1);
 BEGIN;
+UPDATE table_inventory SET active = false WHERE id = t(7);
+ROLLBACK;
+SELECT pg_temp.best(b(2)) AS after_rollback_of_a_read_floor;
+-- Kept under a committed version: the trigger's quote still sees its statement's change.
+UPDATE floor_versions SET version = nextval('floor_version_seq') WHERE restaurant_id = r(1);
+SELECT pg_temp.best(b(2)) AS kept_before_the_update;
+BEGIN;
+UPDATE table_inventory SET active = false WHERE id = t(7);
+ROLLBACK;
+SELECT pg_temp.best(b(2)) AS after_rollback_of_a_kept_floor;
+DROP TRIGGER regress_quote_within ON table_inventory;
+
+-- ---- The floor really is kept -----------------------------------------------------------------
+-- With the trigger disabled by the owner, a committed change no longer reaches this backend's
+-- kept floor: the quote still offers P1 after it went out of service (why the triggers are
+-- ENABLE ALWAYS, and docs/schema.md says never to disable them). docs/operations.md's
+-- recovery, the trigger enabled again and the version renewed, reads it afresh.
 SELECT pg_temp.best(b(2)) AS before_change;
 ALTER TABLE table_inventory DISABLE TRIGGER table_inventory_floor_version_update;
 UPDATE table_inventory SET status = 'out_of_service' WHERE id = t(7);
 SELECT pg_temp.best(b(2)) AS kept_without_trigger;
+ALTER TABLE table_inventory ENABLE ALWAYS TRIGGER table_inventory_floor_version_update;
 UPDATE floor_versions SET version = nextval('floor_version_seq') WHERE restaurant_id = r(1);
 SELECT pg_temp.best(b(2)) AS after_renewal;
+UPDATE table_inventory SET status = 'available' WHERE id = t(7);
+SELECT pg_temp.best(b(2)) AS back_in_service;
+-- Within the transaction that changed the floor, nothing kept is served, even with the
+-- trigger disabled: the transaction holds the table's write lock.
+BEGIN;
+ALTER TABLE table_inventory DISABLE TRIGGER table_inventory_floor_version_update;
+UPDATE table_inventory SET status = 'out_of_service' WHERE id = t(7);
+SELECT pg_temp.best(b(2)) AS own_change_without_trigger;
 ROLLBACK;
 SELECT pg_temp.best(b(2)) AS after_rollback;

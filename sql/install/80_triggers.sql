@@ -38,8 +38,9 @@ CREATE TRIGGER table_inventory_keeps_restaurant_while_seated
 
 -- floor_versions (16_floor_versions.sql): once per statement that changes the floor, one
 -- trigger per event as transition tables ask. ENABLE ALWAYS: they fire under
--- session_replication_role = replica too (logical replication's apply, restores that set
--- it), or a kept floor would outlive the rows it was read from.
+-- session_replication_role = replica too (restores and sessions that set it), or a kept
+-- floor would outlive the rows it was read from. Logical replication's apply fires no
+-- statement trigger: a subscriber subscribes to floor_versions too (docs/schema.md).
 CREATE TRIGGER table_inventory_floor_version_insert
     AFTER INSERT ON @extschema@.table_inventory
     REFERENCING NEW TABLE AS changed_new

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "allocator/pg/guard.hpp"
 #include "allocator/pg/index_read.hpp"
 
 namespace allocator::pg {
@@ -14,12 +15,37 @@ namespace {
 constexpr AttrNumber kStartAtColumn = 2;    // booking_table_assignments_restaurant_idx (restaurant_id, start_at)
 constexpr AttrNumber kExpiresAtColumn = 1;  // table_holds_expires_at_idx (expires_at)
 
+// Whether this transaction may have changed a floor: it holds a lock that every write of
+// table_inventory or table_adjacencies takes (RowExclusiveLock, or a stronger one for TRUNCATE
+// and DDL), from its statement's parse to the transaction's end. Why not the version row
+// alone: a statement's AFTER STATEMENT trigger renews it only when the statement ends, so a
+// row trigger or a data-modifying CTE that quotes within it would otherwise see the
+// statement's own change under the committed version, and keep it past a rollback. A lock
+// taken in a subtransaction that rolled back is released with the change it guarded.
+bool floor_tables_locked_for_writing() {
+    for (const char* table : {"table_inventory", "table_adjacencies"}) {
+        const Oid relid = extension_relation_id(table);
+        const bool locked = pg_call([&] {
+            LOCKTAG tag;
+            SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+            for (LOCKMODE mode = RowExclusiveLock; mode <= MaxLockMode; ++mode) {
+                if (LockHeldByMe(&tag, mode)) return true;
+            }
+            return false;
+        });
+        if (locked) return true;
+    }
+    return false;
+}
+
 // The restaurant's version on `snapshot`, when its floor can be kept: none without a row
-// (nothing was ever written through the triggers, so the count says nothing) or when this
+// (nothing was ever written through the triggers, so the count says nothing), when this
 // transaction wrote the row (the change, and the number with it, may still roll back;
-// another transaction's row that this snapshot sees has committed).
+// another transaction's row that this snapshot sees has committed), or when this transaction
+// may have changed the floor's tables at all.
 std::optional<FloorVersion> committed_floor_version(const ReadSnapshot& snapshot, const Uuid& restaurant_id) {
     std::optional<FloorVersion> version;
+    if (floor_tables_locked_for_writing()) return version;
     TableRead versions(snapshot, "floor_versions", "floor_versions_pkey", {"version"});
     versions.each({IndexKey::uuid(restaurant_id)}, [&] {
         if (!versions.written_by_this_transaction()) version = FloorVersion{versions.table_id(), versions.bigint(0)};
