@@ -8,6 +8,9 @@
 #                synchronous replication and pg_cron + allocator preloaded on both: load
 #                through a multi-host connection string, the primary killed mid-load,
 #                everything acknowledged found on the new primary, retries replayed
+#   30_logical   a server with wal_level = logical (5485): its database subscriber subscribes
+#                to the floor and bookings of its database postgres; auto-assignment's kept
+#                floors there follow every replicated change
 # Prints "PASSED FAILED" as its last line; a process of the set-ups left running after the
 # tests counts as one more failure.
 set -euo pipefail
@@ -16,8 +19,8 @@ source "$(dirname "$0")/lib.sh"
 node_stage_setup ha "$ROOT/test/client"
 test_dir="$ROOT/test/ha"
 primary="$work/primary" standby="$work/standby"
-monitor="$work/monitor" node1="$work/node1" node2="$work/node2"
-primary_port=5480 standby_port=5481 monitor_port=5482 node1_port=5483 node2_port=5484
+monitor="$work/monitor" node1="$work/node1" node2="$work/node2" logical="$work/logical"
+primary_port=5480 standby_port=5481 monitor_port=5482 node1_port=5483 node2_port=5484 logical_port=5485
 # pg_autoctl keeps its state under the XDG directories: ours, never the user's.
 export XDG_CONFIG_HOME="$work/xdg/config" XDG_DATA_HOME="$work/xdg/data"
 supervisors="$work/supervisors"  # process group ids of the pg_autoctl services started
@@ -38,13 +41,13 @@ stop_everything() {
         sleep 0.2
     done
     while read -r pgid; do kill -KILL -- "-$pgid" 2>/dev/null || true; done <"$supervisors"
-    for data in "$primary" "$standby" "$monitor" "$node1" "$node2"; do
+    for data in "$primary" "$standby" "$monitor" "$node1" "$node2" "$logical"; do
         [ -f "$data/postmaster.pid" ] || continue
         pid=$(head -1 "$data/postmaster.pid")
         kill -0 "$pid" 2>/dev/null && kill -QUIT "$pid" 2>/dev/null || true
     done
     sleep 1
-    for data in "$primary" "$standby" "$monitor" "$node1" "$node2"; do
+    for data in "$primary" "$standby" "$monitor" "$node1" "$node2" "$logical"; do
         [ -f "$data/postmaster.pid" ] || continue
         pid=$(head -1 "$data/postmaster.pid")
         kill -KILL "$pid" 2>/dev/null || true
@@ -115,6 +118,18 @@ setup_standby_pair() {
     wait_for "$standby_port" postgres "SELECT pg_is_in_recovery()" t 30
 }
 
+# One server, two databases: logical replication between them is the same as between two
+# servers, without a second one to start.
+setup_logical() {
+    start_cluster "$logical" "$logical_port" "listen_addresses = '127.0.0.1'" "wal_level = logical" \
+        "max_worker_processes = 16"
+    as_postgres sed -i '1i host all postgres 127.0.0.1/32 trust' "$logical/pg_hba.conf"
+    cluster_psql "$logical" "$logical_port" -d postgres -qc "SELECT pg_reload_conf()" >/dev/null
+    cluster_psql "$logical" "$logical_port" -d postgres -q -f "$test_dir/fixture.sql" >/dev/null
+    cluster_psql "$logical" "$logical_port" -d postgres -qc "CREATE DATABASE subscriber" >/dev/null
+    cluster_psql "$logical" "$logical_port" -d subscriber -qc "CREATE EXTENSION allocator CASCADE" >/dev/null
+}
+
 setup_failover_formation() {
     local monitor_uri="postgres://autoctl_node@127.0.0.1:$monitor_port/pg_auto_failover?sslmode=disable"
     autoctl create monitor --pgdata "$monitor" --pgport "$monitor_port" --hostname 127.0.0.1 --auth trust \
@@ -154,13 +169,15 @@ setup_failover_formation() {
 
 status=0
 set +e
-(setup_standby_pair) >"$work/setup-standby.log" 2>&1 && (setup_failover_formation) >"$work/setup-failover.log" 2>&1
+(setup_standby_pair) >"$work/setup-standby.log" 2>&1 && (setup_failover_formation) >"$work/setup-failover.log" 2>&1 \
+    && (setup_logical) >"$work/setup-logical.log" 2>&1
 setup=$?
 set -e
 if [ $setup -ne 0 ]; then
     echo "could not set up the HA clusters:"
     tail -40 "$work"/setup-*.log || true
-    for f in "$primary/server.log" "$standby/server.log" "$monitor.log" "$node1.log" "$node2.log"; do
+    for f in "$primary/server.log" "$standby/server.log" "$monitor.log" "$node1.log" "$node2.log" \
+        "$logical/server.log"; do
         [ -f "$f" ] && { echo "---- $f"; tail -20 "$f"; }
     done
     status=1
@@ -170,7 +187,8 @@ else
     HA_PRIMARY="127.0.0.1:$primary_port" HA_PRIMARY_DATA="$primary" \
     HA_STANDBY="127.0.0.1:$standby_port" HA_STANDBY_DATA="$standby" \
     HA_NODES="127.0.0.1:$node1_port,127.0.0.1:$node2_port" HA_NODE_DATA="$node1,$node2" \
-    HA_MONITOR="127.0.0.1:$monitor_port" HA_WORK="$work" \
+    HA_MONITOR="127.0.0.1:$monitor_port" HA_LOGICAL="127.0.0.1:$logical_port" HA_LOGICAL_DATA="$logical" \
+    HA_WORK="$work" \
         run_node_tests "$test_dir" "$log" 600 --test-concurrency=1
     status=$?
     set -e

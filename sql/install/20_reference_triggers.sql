@@ -121,7 +121,9 @@ COMMENT ON FUNCTION @extschema@.refuse_restaurant_change_while_seated() IS
 -- transition tables ask; changed_old and changed_new are the rows before and after. An
 -- edge's restaurant is its first table's (both ends share a zone, so a restaurant); an edge
 -- deleted with its table finds no table here, but the table's own statement renews the
--- version. SECURITY DEFINER: only the owner writes floor_versions.
+-- version. Logical replication's apply fires row triggers only: there the same function runs
+-- once per row (the _replica triggers, 80_triggers.sql), on OLD and NEW. SECURITY DEFINER:
+-- only the owner writes floor_versions.
 CREATE FUNCTION @extschema@.floor_versions_renew() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -132,7 +134,17 @@ BEGIN
            SET version = pg_catalog.nextval('@extschema@.floor_version_seq'::pg_catalog.regclass);
         RETURN NULL;
     END IF;
-    IF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'table_inventory' THEN
+    IF TG_LEVEL OPERATOR(pg_catalog.=) 'ROW' THEN
+        IF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'table_inventory' THEN
+            IF TG_OP OPERATOR(pg_catalog.<>) 'DELETE' THEN touched := ARRAY[NEW.restaurant_id]; END IF;
+            IF TG_OP OPERATOR(pg_catalog.<>) 'INSERT' THEN touched := pg_catalog.array_append(touched, OLD.restaurant_id); END IF;
+        ELSE
+            IF TG_OP OPERATOR(pg_catalog.<>) 'DELETE' THEN touched := ARRAY[NEW.table_a]; END IF;
+            IF TG_OP OPERATOR(pg_catalog.<>) 'INSERT' THEN touched := pg_catalog.array_append(touched, OLD.table_a); END IF;
+            touched := ARRAY(SELECT t.restaurant_id FROM @extschema@.table_inventory t
+                              WHERE t.id OPERATOR(pg_catalog.=) ANY (touched));
+        END IF;
+    ELSIF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'table_inventory' THEN
         IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
             touched := ARRAY(SELECT n.restaurant_id FROM changed_new n);
         ELSIF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
@@ -160,4 +172,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.floor_versions_renew() IS
-    'Trigger: renews floor_versions for every restaurant whose tables or adjacency a statement changed.';
+    'Trigger: renews floor_versions for every restaurant whose tables or adjacency a statement (or, under logical replication''s apply, a row) changed.';

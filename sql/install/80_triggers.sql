@@ -39,8 +39,7 @@ CREATE TRIGGER table_inventory_keeps_restaurant_while_seated
 -- floor_versions (16_floor_versions.sql): once per statement that changes the floor, one
 -- trigger per event as transition tables ask. ENABLE ALWAYS: they fire under
 -- session_replication_role = replica too (restores and sessions that set it), or a kept
--- floor would outlive the rows it was read from. Logical replication's apply fires no
--- statement trigger: a subscriber subscribes to floor_versions too (docs/schema.md).
+-- floor would outlive the rows it was read from.
 CREATE TRIGGER table_inventory_floor_version_insert
     AFTER INSERT ON @extschema@.table_inventory
     REFERENCING NEW TABLE AS changed_new
@@ -79,3 +78,15 @@ CREATE TRIGGER table_adjacencies_floor_version_truncate
     AFTER TRUNCATE ON @extschema@.table_adjacencies
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.floor_versions_renew();
 ALTER TABLE @extschema@.table_adjacencies ENABLE ALWAYS TRIGGER table_adjacencies_floor_version_truncate;
+-- Logical replication's apply fires row triggers only, and runs as replica: on a subscriber
+-- these renew the versions for each replicated row (ENABLE REPLICA: nowhere else, where the
+-- statement triggers above do it once per statement). floor_versions itself is each
+-- database's own and is not published.
+CREATE TRIGGER table_inventory_floor_version_replica
+    AFTER INSERT OR UPDATE OR DELETE ON @extschema@.table_inventory
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.floor_versions_renew();
+ALTER TABLE @extschema@.table_inventory ENABLE REPLICA TRIGGER table_inventory_floor_version_replica;
+CREATE TRIGGER table_adjacencies_floor_version_replica
+    AFTER INSERT OR UPDATE OR DELETE ON @extschema@.table_adjacencies
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.floor_versions_renew();
+ALTER TABLE @extschema@.table_adjacencies ENABLE REPLICA TRIGGER table_adjacencies_floor_version_replica;

@@ -5,6 +5,9 @@
 //   HA_PRIMARY_DATA, HA_STANDBY_DATA  their data directories
 //   HA_NODES, HA_NODE_DATA            the two pg_auto_failover nodes (host:port,host:port) and
 //                                     their data directories, in the same order
+//   HA_LOGICAL, HA_LOGICAL_DATA       a server with wal_level = logical: the fixture in its
+//                                     database postgres (a publisher), an empty one with the
+//                                     extension in its database subscriber
 //   HA_WORK                           the stage's scratch dir (supervisors: the process group
 //                                     of each pg_autoctl service started, one per line)
 // The fixture (test/ha/fixture.sql) is on every server. node-postgres is test/client's.
@@ -35,11 +38,11 @@ function hostPort(address) {
 }
 
 // A connection to one server. No statement may hang a test.
-async function connect(address, { applicationName = 'allocator-ha-test', connectTimeoutMs = 5000 } = {}) {
+async function connect(address, { applicationName = 'allocator-ha-test', connectTimeoutMs = 5000, database = 'postgres' } = {}) {
   const client = new pg.Client({
     ...hostPort(address),
     user: 'postgres',
-    database: 'postgres',
+    database,
     application_name: applicationName,
     connectionTimeoutMillis: connectTimeoutMs,
     options: '-c statement_timeout=60000',
