@@ -141,8 +141,6 @@ BEGIN
         ELSE
             IF TG_OP OPERATOR(pg_catalog.<>) 'DELETE' THEN touched := ARRAY[NEW.table_a]; END IF;
             IF TG_OP OPERATOR(pg_catalog.<>) 'INSERT' THEN touched := pg_catalog.array_append(touched, OLD.table_a); END IF;
-            touched := ARRAY(SELECT t.restaurant_id FROM @extschema@.table_inventory t
-                              WHERE t.id OPERATOR(pg_catalog.=) ANY (touched));
         END IF;
     ELSIF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'table_inventory' THEN
         IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
@@ -161,6 +159,8 @@ BEGIN
         ELSE
             touched := ARRAY(SELECT n.table_a FROM changed_new n UNION SELECT o.table_a FROM changed_old o);
         END IF;
+    END IF;
+    IF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'table_adjacencies' THEN
         touched := ARRAY(SELECT t.restaurant_id FROM @extschema@.table_inventory t
                           WHERE t.id OPERATOR(pg_catalog.=) ANY (touched));
     END IF;
