@@ -148,6 +148,53 @@ DROP TABLE regress_ledger_log;
 SELECT fixture_reset();
 
 ------------------------------------------------------------------------------------------
+-- The assignment rows' checks of their booking and table, and the pin's of its zone, are
+-- locks the write takes itself (isolation spec referenced_rows_vs_writers). PostgreSQL's own
+-- checks still run when a BEFORE trigger could have changed the key, and a foreign key to
+-- another table on the same column is checked as ever.
+------------------------------------------------------------------------------------------
+-- A BEFORE trigger that sends the assignment to a table that does not exist.
+CREATE FUNCTION regress_misroute() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.table_id := 'd0000000-0000-4000-8000-000000000001';
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER regress_misroute BEFORE INSERT ON booking_table_assignments
+    FOR EACH ROW EXECUTE FUNCTION regress_misroute();
+SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)])$$) AS misrouted_table;
+DROP TRIGGER regress_misroute ON booking_table_assignments;
+-- A BEFORE trigger that pins the booking to a zone that does not exist.
+CREATE FUNCTION regress_mispin() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.assigned_zone_id := 'd0000000-0000-4000-8000-000000000002';
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER regress_mispin BEFORE UPDATE ON bookings
+    FOR EACH ROW EXECUTE FUNCTION regress_mispin();
+SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)])$$) AS mispinned_zone;
+DROP TRIGGER regress_mispin ON bookings;
+DROP FUNCTION regress_misroute();
+DROP FUNCTION regress_mispin();
+-- A second foreign key on booking_id, to a table of the operator's: checked.
+CREATE TABLE regress_vip (id uuid PRIMARY KEY);
+ALTER TABLE booking_table_assignments ADD CONSTRAINT regress_vip_fkey
+    FOREIGN KEY (booking_id) REFERENCES regress_vip (id);
+SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1), t(2)])$$) AS not_a_vip;
+INSERT INTO regress_vip VALUES (b(1));
+SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1), t(2)])$$) AS vip;
+ALTER TABLE booking_table_assignments DROP CONSTRAINT regress_vip_fkey;
+DROP TABLE regress_vip;
+-- Nothing of the refused calls stayed: the vip's merge, its booking pinned, and no row names
+-- a table or a zone that does not exist.
+SELECT count(*) AS assignments, bool_and(bk.assigned_zone_id IS NOT NULL) AS pinned,
+       count(*) FILTER (WHERE NOT EXISTS (SELECT FROM table_inventory ti WHERE ti.id = a.table_id)) AS unknown_tables,
+       count(*) FILTER (WHERE NOT EXISTS (SELECT FROM zones z WHERE z.id = bk.assigned_zone_id)) AS unknown_zones
+  FROM booking_table_assignments a JOIN bookings bk ON bk.id = a.booking_id;
+SELECT fixture_reset();
+
+------------------------------------------------------------------------------------------
 -- Ids. A column whose default is gen_random_uuid() gets a random version 4 uuid, drawn by
 -- the write for several rows at once; a column given another default gets that default.
 ------------------------------------------------------------------------------------------

@@ -13,21 +13,11 @@
 #include "allocator/pg/data/occupants.hpp"
 #include "allocator/pg/data/unassign.hpp"
 #include "allocator/pg/guard.hpp"
+#include "allocator/pg/random_uuid.hpp"
 #include "allocator/pg/results.hpp"
 #include "allocator/pg/spi.hpp"
 
 namespace allocator::pg {
-
-Uuid new_random_uuid() {
-    Uuid id;
-    pg_call([&] {
-        if (!pg_strong_random(id.bytes.data(), id.bytes.size()))
-            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate random values")));
-    });
-    id.bytes[6] = static_cast<std::uint8_t>((id.bytes[6] & 0x0f) | 0x40);  // version 4
-    id.bytes[8] = static_cast<std::uint8_t>((id.bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
-    return id;
-}
 
 std::vector<AssignedRow> assign_locked(LockBudget& locks, const AllocationContext& context,
                                        const AssignRequest& request) {

@@ -7,6 +7,7 @@
 
 #include "allocator/pg/guard.hpp"
 #include "allocator/pg/index_read.hpp"
+#include "allocator/pg/random_uuid.hpp"
 #include "allocator/pg/spi.hpp"
 
 #if PG_VERSION_NUM >= 160000
@@ -26,11 +27,20 @@ bool is_random_uuid_default(const Node* expression) {
            reinterpret_cast<const FuncExpr*>(expression)->funcid == F_GEN_RANDOM_UUID;
 }
 
+// A version 4 uuid, as gen_random_uuid() makes it, from the backend's pool (random_uuid.hpp),
+// in the current memory context.
+Datum random_uuid_datum() {
+    const Uuid drawn = draw_random_uuid();
+    auto* id = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
+    std::memcpy(id->data, drawn.bytes.data(), UUID_LEN);
+    return UUIDPGetDatum(id);
+}
+
 }  // namespace
 
 // Each attribute's default (nullptr: none, so NULL), prepared as the planner prepares an
 // INSERT's: build_column_default, then expression_planner inside ExecPrepareExpr; or marked
-// random_uuid when it is gen_random_uuid() (next_random_uuid()).
+// random_uuid when it is gen_random_uuid() (random_uuid_datum()).
 DirectWrite::ColumnDefaults DirectWrite::prepare_defaults(Relation relation) {
     const TupleDesc desc = RelationGetDescr(relation);
     ColumnDefaults defaults;
@@ -46,25 +56,6 @@ DirectWrite::ColumnDefaults DirectWrite::prepare_defaults(Relation relation) {
             defaults.expressions[i] = ExecPrepareExpr(reinterpret_cast<Expr*>(expression), estate_);
     }
     return defaults;
-}
-
-// A version 4 uuid, as gen_random_uuid() makes it, from bytes of pg_strong_random() drawn
-// for several rows at once: one call per row was 3% of a merge (bench/README.md), most of it
-// the call's own overhead in OpenSSL. In the write's memory.
-Datum DirectWrite::next_random_uuid() {
-    if (random_used_ + UUID_LEN > random_pool_.size()) {
-        if (!pg_strong_random(random_pool_.data(), random_pool_.size()))
-            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate random values")));
-        random_used_ = 0;
-    }
-    auto* id = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
-    std::memcpy(id->data, random_pool_.data() + random_used_, UUID_LEN);
-    // Bytes used once only: what was drawn for this row is gone from the pool.
-    std::memset(random_pool_.data() + random_used_, 0, UUID_LEN);
-    random_used_ += UUID_LEN;
-    id->data[6] = static_cast<unsigned char>((id->data[6] & 0x0f) | 0x40);  // version 4
-    id->data[8] = static_cast<unsigned char>((id->data[8] & 0x3f) | 0x80);  // RFC 4122 variant
-    return UUIDPGetDatum(id);
 }
 
 namespace {
@@ -210,7 +201,7 @@ void DirectWrite::insert(int table, std::initializer_list<ColumnValue> values) {
             for (int k = 0; k < given; ++k) is_given = is_given || attributes[k] == i + 1;
             if (is_given) continue;
             if (defaults_[table].random_uuid[i]) {
-                slot->tts_values[i] = next_random_uuid();
+                slot->tts_values[i] = random_uuid_datum();
                 slot->tts_isnull[i] = false;
             } else if (defaults_[table].expressions[i] != nullptr) {
                 slot->tts_values[i] = ExecEvalExpr(defaults_[table].expressions[i], econtext, &slot->tts_isnull[i]);
@@ -225,18 +216,32 @@ void DirectWrite::insert(int table, std::initializer_list<ColumnValue> values) {
 
 namespace {
 
+// Whether the row in `slot` has `id` in its uuid key column `key`.
+bool has_key(TupleTableSlot* slot, AttrNumber key, Datum id) {
+    bool key_null = true;
+    const Datum stored_key = slot_getattr(slot, key, &key_null);
+    return !key_null && datumIsEqual(stored_key, id, false, UUID_LEN);
+}
+
 // Whether the row in `slot` still qualifies for update_column: its primary key is `id` and
 // `column` is distinct from `value`. Checked on the row found and again on the version an
 // update chain led to (what EvalPlanQual rechecks for an UPDATE).
 bool still_qualifies(TupleTableSlot* slot, AttrNumber key, Datum id, AttrNumber column, const Param& value) {
+    if (!has_key(slot, key, id)) return false;
     const Form_pg_attribute attribute = TupleDescAttr(slot->tts_tupleDescriptor, column - 1);
-    bool key_null = true;
-    const Datum stored_key = slot_getattr(slot, key, &key_null);
-    if (key_null || !datumIsEqual(stored_key, id, false, UUID_LEN)) return false;
     bool is_null = true;
     const Datum stored = slot_getattr(slot, column, &is_null);
     if (is_null || value.is_null) return is_null != value.is_null;
     return !datumIsEqual(stored, value.value, attribute->attbyval, attribute->attlen);
+}
+
+// The key column of `index`, the primary key of `relation`, when that key is one uuid column.
+AttrNumber uuid_key_column(Relation relation, Relation index) {
+    const AttrNumber key = index->rd_index->indkey.values[0];
+    if (index->rd_index->indnkeyatts != 1 || TupleDescAttr(RelationGetDescr(relation), key - 1)->atttypid != UUIDOID)
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                        errmsg("allocator: %s has no primary key of one uuid", RelationGetRelationName(relation))));
+    return key;
 }
 
 // The primary key's index of the table `info` writes (already open: ExecOpenIndices opened
@@ -245,16 +250,24 @@ std::pair<Relation, AttrNumber> uuid_primary_key(const ResultRelInfo* info) {
     const Relation relation = info->ri_RelationDesc;
     for (int i = 0; i < info->ri_NumIndices; ++i) {
         const Relation index = info->ri_IndexRelationDescs[i];
-        if (!index->rd_index->indisprimary) continue;
-        const AttrNumber key = index->rd_index->indkey.values[0];
-        if (index->rd_index->indnkeyatts != 1 ||
-            TupleDescAttr(RelationGetDescr(relation), key - 1)->atttypid != UUIDOID)
-            break;
-        return {index, key};
+        if (index->rd_index->indisprimary) return {index, uuid_key_column(relation, index)};
     }
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
                     errmsg("allocator: %s has no primary key of one uuid", RelationGetRelationName(relation))));
     return {nullptr, 0};  // not reached
+}
+
+// Finds the row of `relation` whose key column `key_attribute` (of `index`) equals `id`, on
+// `snapshot`, into `row`; whether there is one.
+bool find_by_key(Relation relation, Relation index, AttrNumber key_attribute, const IndexKey& id, Snapshot snapshot,
+                 TupleTableSlot* row) {
+    ScanKeyData scan_key;
+    ScanKeyEntryInitialize(&scan_key, 0, 1, id.strategy, InvalidOid, index->rd_indcollation[0], id.procedure, id.value);
+    IndexScanDesc scan = index_beginscan(relation, index, snapshot, 1, 0);
+    index_rescan(scan, &scan_key, 1, nullptr, 0);
+    const bool found = index_getnext_slot(scan, ForwardScanDirection, row);
+    index_endscan(scan);
+    return found && has_key(row, key_attribute, id.value);
 }
 
 }  // namespace
@@ -282,14 +295,8 @@ bool DirectWrite::update_column(int table, const Uuid& id, const char* column, c
         // Find the row as an UPDATE's scan would, on the write's snapshot.
         // In the write's tuple table, dropped (and its buffer pin released) by finish().
         TupleTableSlot* old_row = table_slot_create(relation, &estate_->es_tupleTable);
-        ScanKeyData scan_key;
-        ScanKeyEntryInitialize(&scan_key, 0, 1, key.strategy, InvalidOid, index->rd_indcollation[0], key.procedure,
-                               key.value);
-        IndexScanDesc scan = index_beginscan(relation, index, snapshot_, 1, 0);
-        index_rescan(scan, &scan_key, 1, nullptr, 0);
-        bool found = index_getnext_slot(scan, ForwardScanDirection, old_row);
-        index_endscan(scan);
-        found = found && still_qualifies(old_row, key_attribute, key.value, attribute, value);
+        bool found = find_by_key(relation, index, key_attribute, key, snapshot_, old_row) &&
+                     still_qualifies(old_row, key_attribute, key.value, attribute, value);
 
         // Lock it as the UPDATE would: under READ COMMITTED, after waiting for a writer, the
         // row's latest version; above it, the version the snapshot saw or a 40001.
@@ -357,35 +364,123 @@ bool DirectWrite::update_column(int table, const Uuid& id, const char* column, c
     });
 }
 
-void DirectWrite::skip_foreign_key_checks(int table, std::initializer_list<const char*> covered) {
-    if (table < 0 || table >= count_ || covered.size() > kMaxColumns)
+bool DirectWrite::lock_referenced_row(const char* table, const Uuid& id) {
+    const Oid table_id = extension_relation_id(table);
+    const IndexKey key = IndexKey::uuid(id);
+    return pg_call([&] {
+        const MemoryContext caller = MemoryContextSwitchTo(estate_->es_query_cxt);
+        // RowShareLock, as SELECT ... FOR KEY SHARE takes; both locks held to the end of the
+        // transaction.
+        const Relation relation = table_open(table_id, RowShareLock);
+#if PG_VERSION_NUM >= 170000
+        const Oid index_id = RelationGetPrimaryKeyIndex(relation, false);
+#else
+        const Oid index_id = RelationGetPrimaryKeyIndex(relation);
+#endif
+        bool locked = false;
+        if (OidIsValid(index_id)) {
+            const Relation index = index_open(index_id, AccessShareLock);
+            const AttrNumber key_attribute = uuid_key_column(relation, index);
+            TupleTableSlot* row = table_slot_create(relation, &estate_->es_tupleTable);
+            if (find_by_key(relation, index, key_attribute, key, snapshot_, row)) {
+                // The flags of the check's FOR KEY SHARE (ExecLockRows): under READ COMMITTED
+                // the row's latest version, after waiting for a writer that changes its key.
+                int flags = TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS;
+                if (!IsolationUsesXactSnapshot()) flags |= TUPLE_LOCK_FLAG_FIND_LAST_VERSION;
+                TM_FailureData failure;
+                const TM_Result result =
+                    table_tuple_lock(relation, &row->tts_tid, snapshot_, row, estate_->es_output_cid, LockTupleKeyShare,
+                                     LockWaitBlock, flags, &failure);
+                // Anything but the row locked as it was found, or a later version with the same
+                // key, is left to the check itself, which then meets it as it always has.
+                locked = result == TM_Ok && (!failure.traversed || has_key(row, key_attribute, key.value));
+            }
+            index_close(index, NoLock);
+        }
+        table_close(relation, NoLock);
+        MemoryContextSwitchTo(caller);
+        return locked;
+    });
+}
+
+namespace {
+
+// Whether `trigger` calls one of the extension's functions named in `functions`.
+bool calls_one_of(const Trigger& trigger, std::initializer_list<const char*> functions, Oid schema) {
+    if (get_func_namespace(trigger.tgfoid) != schema) return false;
+    const char* name = get_func_name(trigger.tgfoid);
+    return name != nullptr &&
+           std::any_of(functions.begin(), functions.end(), [&](const char* f) { return std::strcmp(f, name) == 0; });
+}
+
+}  // namespace
+
+void DirectWrite::skip_foreign_key_checks(int table, CmdType event, std::initializer_list<CoveredKey> covered,
+                                          std::initializer_list<const char*> before_triggers) {
+    if (table < 0 || table >= count_ || covered.size() > kMaxColumns || (event != CMD_INSERT && event != CMD_UPDATE))
         throw std::logic_error("DirectWrite: bad skip_foreign_key_checks");
-    std::array<AttrNumber, kMaxColumns> covered_columns{};
-    int n = 0;
-    for (const char* column : covered) covered_columns[n++] = attribute_number(relations_[table], column);
-    const auto is_covered = [&](AttrNumber column) {
-        return std::find(covered_columns.begin(), covered_columns.begin() + n, column) != covered_columns.begin() + n;
+    const auto fires_on = [event](const Trigger& trigger) {
+        return event == CMD_INSERT ? TRIGGER_FOR_INSERT(trigger.tgtype) : TRIGGER_FOR_UPDATE(trigger.tgtype);
     };
+    // Each covered column with the table its foreign key must reference.
+    std::array<std::pair<AttrNumber, Oid>, kMaxColumns> covered_keys{};
+    int n = 0;
+    for (const CoveredKey& key : covered)
+        covered_keys[n++] = {attribute_number(relations_[table], key.column), extension_relation_id(key.referenced)};
+    const Oid schema = extension_schema();
     pg_call([&] {
-        const TriggerDesc* triggers = infos_[table]->ri_TrigDesc;
+        TriggerDesc* triggers = infos_[table]->ri_TrigDesc;
         if (triggers == nullptr) return;
-        List* foreign_keys = RelationGetFKeyList(relations_[table]);
-        for (int i = 0; i < triggers->numtriggers; ++i) {
-            const Trigger& trigger = triggers->triggers[i];
-            if (!TRIGGER_FOR_INSERT(trigger.tgtype)) continue;
-            if (RI_FKey_trigger_type(trigger.tgfoid) != RI_TRIGGER_FK) return;  // another trigger: keep all
-            const ForeignKeyCacheInfo* key = nullptr;
+        // A foreign key's check, leaving it out: one column, covered, referencing the table given.
+        const auto is_covered_check = [&](const Trigger& trigger, List* foreign_keys) {
+            if (!TRIGGER_FOR_ROW(trigger.tgtype) || !TRIGGER_FOR_AFTER(trigger.tgtype) || !fires_on(trigger) ||
+                RI_FKey_trigger_type(trigger.tgfoid) != RI_TRIGGER_FK)
+                return false;
             ListCell* cell = nullptr;
             foreach (cell, foreign_keys) {
-                const auto* candidate = static_cast<const ForeignKeyCacheInfo*>(lfirst(cell));
-                if (candidate->conoid == trigger.tgconstraint) key = candidate;
+                const auto* key = static_cast<const ForeignKeyCacheInfo*>(lfirst(cell));
+                if (key->conoid != trigger.tgconstraint) continue;
+                if (key->nkeys != 1) return false;
+                return std::any_of(covered_keys.begin(), covered_keys.begin() + n, [&](const auto& c) {
+                    return c.first == key->conkey[0] && c.second == key->confrelid;
+                });
             }
-            if (key == nullptr) return;
-            for (int k = 0; k < key->nkeys; ++k)
-                if (!is_covered(key->conkey[k])) return;
+            return false;
+        };
+        List* foreign_keys = RelationGetFKeyList(relations_[table]);
+        int kept = 0;
+        for (int i = 0; i < triggers->numtriggers; ++i) {
+            const Trigger& trigger = triggers->triggers[i];
+            // A BEFORE trigger could set another value in a covered column: unless it is one of
+            // the extension's own named here, which leave those columns alone, every check stays.
+            if (TRIGGER_FOR_ROW(trigger.tgtype) && TRIGGER_FOR_BEFORE(trigger.tgtype) && fires_on(trigger) &&
+                !calls_one_of(trigger, before_triggers, schema))
+                return;
+            if (!is_covered_check(trigger, foreign_keys)) ++kept;
         }
-        // Every insert trigger is a covered foreign key's check: the rows fire none.
-        infos_[table]->ri_TrigDesc = nullptr;
+        if (kept == triggers->numtriggers) return;
+        if (kept == 0) {
+            infos_[table]->ri_TrigDesc = nullptr;
+            return;
+        }
+        // The same triggers less the checks left out. Nothing has fired yet, so the per-trigger
+        // arrays of the ResultRelInfo (indexed by position, filled on first use) are all unset.
+        const MemoryContext caller = MemoryContextSwitchTo(estate_->es_query_cxt);
+        auto* fewer = static_cast<TriggerDesc*>(palloc(sizeof(TriggerDesc)));
+        *fewer = *triggers;
+        fewer->triggers = static_cast<Trigger*>(palloc(sizeof(Trigger) * kept));
+        fewer->numtriggers = 0;
+        bool& after_row = event == CMD_INSERT ? fewer->trig_insert_after_row : fewer->trig_update_after_row;
+        after_row = false;
+        for (int i = 0; i < triggers->numtriggers; ++i) {
+            const Trigger& trigger = triggers->triggers[i];
+            if (is_covered_check(trigger, foreign_keys)) continue;
+            fewer->triggers[fewer->numtriggers++] = trigger;
+            if (TRIGGER_FOR_ROW(trigger.tgtype) && TRIGGER_FOR_AFTER(trigger.tgtype) && fires_on(trigger))
+                after_row = true;
+        }
+        infos_[table]->ri_TrigDesc = fewer;
+        MemoryContextSwitchTo(caller);
     });
 }
 

@@ -28,6 +28,4 @@ struct AssignRequest {
 std::vector<AssignedRow> assign_locked(LockBudget& locks, const AllocationContext& context,
                                        const AssignRequest& request);
 
-Uuid new_random_uuid();
-
 }  // namespace allocator::pg

@@ -70,14 +70,31 @@ public:
     // the update is HOT.
     bool update_column(int table, const Uuid& id, const char* column, const Param& value);
 
-    // Leaves out the foreign-key checks of the rows this write inserts into tables[table],
-    // for a caller that knows each would repeat a check the write makes anyway (the same
-    // referenced row, locked by another row's check) or look up a row of this very write.
-    // `covered` names the columns whose foreign keys that holds for. Nothing is left out
-    // unless every trigger an insert into the table fires is the check of a foreign key on
-    // covered columns only: a foreign key or trigger added to the table since keeps its work.
-    // Before the first insert into the table.
-    void skip_foreign_key_checks(int table, std::initializer_list<const char*> covered);
+    // Locks the row of `table` (one of the extension's, with a primary key of one uuid)
+    // whose key is `id` FOR KEY SHARE, as a foreign-key check's query locks the row it
+    // references: found on the write's snapshot and, under READ COMMITTED, its latest version
+    // once a writer changing its key has finished. Returns whether the row is locked with that
+    // key; when not (no such row, or a concurrent writer changed it), the caller keeps the
+    // foreign-key check, which then reports or retries as it always has.
+    bool lock_referenced_row(const char* table, const Uuid& id);
+
+    // A column of a table written here, and the extension's table its foreign key references.
+    struct CoveredKey {
+        const char* column;
+        const char* referenced;
+    };
+
+    // Leaves out the foreign-key checks that `event` (CMD_INSERT: insert, CMD_UPDATE:
+    // update_column) fires for the rows this write writes into tables[table], for a caller
+    // that knows each would repeat a lock the write takes anyway (the referenced row, locked by
+    // lock_referenced_row, by update_column or by another row's check) or look up a row of this
+    // very write. `covered` names the one-column foreign keys that holds for. Every other
+    // trigger keeps firing, an added foreign key's check among them. A BEFORE row trigger could
+    // change a covered column, so nothing is left out while the table has one for the event
+    // other than the extension's functions named in `before_triggers` (which leave those
+    // columns alone). Before the first write of the event to the table.
+    void skip_foreign_key_checks(int table, CmdType event, std::initializer_list<CoveredKey> covered,
+                                 std::initializer_list<const char*> before_triggers = {});
 
     // A column of the row last inserted into tables[table] (a default it was given, say),
     // valid until the next insert into that table; throws on NULL.
@@ -93,7 +110,6 @@ private:
         bool* random_uuid = nullptr;        // the default is gen_random_uuid()
     };
     ColumnDefaults prepare_defaults(Relation relation);
-    Datum next_random_uuid();
     void note_updated_column(int table, AttrNumber attribute);
 
     EState* estate_ = nullptr;
@@ -104,10 +120,6 @@ private:
     std::array<TupleTableSlot*, kMaxTables> slots_{};
     // Per table, the default of each attribute, prepared when first needed.
     std::array<ColumnDefaults, kMaxTables> defaults_{};
-    // Strong random bytes for the rows' uuids, drawn a pool at a time (a merge writes 5).
-    static constexpr std::size_t kPooledUuids = 8;
-    std::array<unsigned char, kPooledUuids * UUID_LEN> random_pool_{};
-    std::size_t random_used_ = kPooledUuids * UUID_LEN;  // all used: the first row draws
 };
 
 }  // namespace allocator::pg

@@ -198,14 +198,33 @@ void write_assignment(const AssignmentWrite& w) {
             ? DirectWrite({"booking_table_assignments", "allocations", "booking_assignment_idempotency", "bookings"})
             : DirectWrite({"booking_table_assignments", "allocations", "booking_assignment_idempotency"});
     // The pin first, as the statement it replaces ran before the inserts: a booking deleted
-    // meanwhile is then refused by the inserts' foreign key (23503), as before.
-    if (plan.pin_zone) write.update_column(kBookings, w.booking.id, "assigned_zone_id", Param::of(plan.zone));
+    // meanwhile is then refused by the inserts' foreign key (23503), as before. Its check of
+    // the zone is the zone's row locked FOR KEY SHARE, taken here directly when it can be
+    // (lock_referenced_row says why).
+    bool pinned = false;
+    if (plan.pin_zone) {
+        if (write.lock_referenced_row("zones", plan.zone))
+            write.skip_foreign_key_checks(kBookings, CMD_UPDATE, {{"assigned_zone_id", "zones"}},
+                                          {"refuse_restaurant_change_while_seated"});
+        pinned = write.update_column(kBookings, w.booking.id, "assigned_zone_id", Param::of(plan.zone));
+    }
     if (!plan.added.empty()) {
-        // The assignment rows' own foreign-key checks lock the booking's row (and each table's).
-        // Every mirror and ledger row names the same booking, and a mirror row's assignment is
-        // a row of this write (hold_id is never set here): their checks would only repeat work.
-        write.skip_foreign_key_checks(kAllocations, {"booking_id", "assignment_id", "hold_id"});
-        write.skip_foreign_key_checks(kLedger, {"booking_id"});
+        // Each assignment row's foreign-key checks would lock its booking's row and its table's
+        // FOR KEY SHARE, through a query each. The write takes those locks itself, once a row
+        // (the pin has locked the booking already); whatever it cannot lock cleanly, it leaves
+        // to the checks. Every mirror and ledger row names the same booking, and a mirror row's
+        // assignment is a row of this write (hold_id is never set here): their checks would
+        // only repeat work.
+        bool locked = pinned || write.lock_referenced_row("bookings", w.booking.id);
+        for (const Uuid& table : plan.added) locked = locked && write.lock_referenced_row("table_inventory", table);
+        if (locked)
+            write.skip_foreign_key_checks(kAssignments, CMD_INSERT,
+                                          {{"booking_id", "bookings"}, {"table_id", "table_inventory"}},
+                                          {"booking_table_assignments_fill_restaurant"});
+        write.skip_foreign_key_checks(
+            kAllocations, CMD_INSERT,
+            {{"booking_id", "bookings"}, {"assignment_id", "booking_table_assignments"}, {"hold_id", "table_holds"}});
+        write.skip_foreign_key_checks(kLedger, CMD_INSERT, {{"booking_id", "bookings"}});
     }
     const bool mirror = dual_write_on(write.snapshot());
     const Param booking = Param::of(w.booking.id);
