@@ -153,30 +153,24 @@ SELECT fixture_reset();
 -- checks still run when a BEFORE trigger could have changed the key, and a foreign key to
 -- another table on the same column is checked as ever.
 ------------------------------------------------------------------------------------------
--- A BEFORE trigger that sends the assignment to a table that does not exist.
-CREATE FUNCTION regress_misroute() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A BEFORE trigger that sets one column (its first argument) to a value (its second).
+CREATE FUNCTION regress_set_column() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.table_id := 'd0000000-0000-4000-8000-000000000001';
+    NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[0], TG_ARGV[1]));
     RETURN NEW;
 END
 $$;
+-- One that sends the assignment to a table that does not exist.
 CREATE TRIGGER regress_misroute BEFORE INSERT ON booking_table_assignments
-    FOR EACH ROW EXECUTE FUNCTION regress_misroute();
+    FOR EACH ROW EXECUTE FUNCTION regress_set_column('table_id', 'd0000000-0000-4000-8000-000000000001');
 SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)])$$) AS misrouted_table;
 DROP TRIGGER regress_misroute ON booking_table_assignments;
--- A BEFORE trigger that pins the booking to a zone that does not exist.
-CREATE FUNCTION regress_mispin() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    NEW.assigned_zone_id := 'd0000000-0000-4000-8000-000000000002';
-    RETURN NEW;
-END
-$$;
+-- One that pins the booking to a zone that does not exist.
 CREATE TRIGGER regress_mispin BEFORE UPDATE ON bookings
-    FOR EACH ROW EXECUTE FUNCTION regress_mispin();
+    FOR EACH ROW EXECUTE FUNCTION regress_set_column('assigned_zone_id', 'd0000000-0000-4000-8000-000000000002');
 SELECT try_state($$SELECT * FROM assign_tables_atomic_v2(b(1), ARRAY[t(1)])$$) AS mispinned_zone;
 DROP TRIGGER regress_mispin ON bookings;
-DROP FUNCTION regress_misroute();
-DROP FUNCTION regress_mispin();
+DROP FUNCTION regress_set_column();
 -- A second foreign key on booking_id, to a table of the operator's: checked.
 CREATE TABLE regress_vip (id uuid PRIMARY KEY);
 ALTER TABLE booking_table_assignments ADD CONSTRAINT regress_vip_fkey
