@@ -364,9 +364,8 @@ bool DirectWrite::update_column(int table, const Uuid& id, const char* column, c
     });
 }
 
-bool DirectWrite::lock_referenced_row(const char* table, const Uuid& id) {
+bool DirectWrite::lock_referenced_rows(const char* table, const std::vector<Uuid>& ids) {
     const Oid table_id = extension_relation_id(table);
-    const IndexKey key = IndexKey::uuid(id);
     return pg_call([&] {
         const MemoryContext caller = MemoryContextSwitchTo(estate_->es_query_cxt);
         // RowShareLock, as SELECT ... FOR KEY SHARE takes; both locks held to the end of the
@@ -377,16 +376,19 @@ bool DirectWrite::lock_referenced_row(const char* table, const Uuid& id) {
 #else
         const Oid index_id = RelationGetPrimaryKeyIndex(relation);
 #endif
-        bool locked = false;
-        if (OidIsValid(index_id)) {
+        bool locked = OidIsValid(index_id);
+        if (locked) {
             const Relation index = index_open(index_id, AccessShareLock);
             const AttrNumber key_attribute = uuid_key_column(relation, index);
+            // The flags of the check's FOR KEY SHARE (ExecLockRows): under READ COMMITTED the
+            // row's latest version, after waiting for a writer that changes its key.
+            int flags = TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS;
+            if (!IsolationUsesXactSnapshot()) flags |= TUPLE_LOCK_FLAG_FIND_LAST_VERSION;
             TupleTableSlot* row = table_slot_create(relation, &estate_->es_tupleTable);
-            if (find_by_key(relation, index, key_attribute, key, snapshot_, row)) {
-                // The flags of the check's FOR KEY SHARE (ExecLockRows): under READ COMMITTED
-                // the row's latest version, after waiting for a writer that changes its key.
-                int flags = TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS;
-                if (!IsolationUsesXactSnapshot()) flags |= TUPLE_LOCK_FLAG_FIND_LAST_VERSION;
+            for (std::size_t i = 0; locked && i < ids.size(); ++i) {
+                const IndexKey key = IndexKey::uuid(ids[i]);
+                locked = find_by_key(relation, index, key_attribute, key, snapshot_, row);
+                if (!locked) break;
                 TM_FailureData failure;
                 const TM_Result result =
                     table_tuple_lock(relation, &row->tts_tid, snapshot_, row, estate_->es_output_cid, LockTupleKeyShare,
@@ -394,6 +396,7 @@ bool DirectWrite::lock_referenced_row(const char* table, const Uuid& id) {
                 // Anything but the row locked as it was found, or a later version with the same
                 // key, is left to the check itself, which then meets it as it always has.
                 locked = result == TM_Ok && (!failure.traversed || has_key(row, key_attribute, key.value));
+                ExecClearTuple(row);  // its buffer pin, before the next probe
             }
             index_close(index, NoLock);
         }
@@ -431,8 +434,9 @@ void DirectWrite::skip_foreign_key_checks(int table, CmdType event, std::initial
     pg_call([&] {
         TriggerDesc* triggers = infos_[table]->ri_TrigDesc;
         if (triggers == nullptr) return;
+        List* foreign_keys = RelationGetFKeyList(relations_[table]);
         // A foreign key's check, leaving it out: one column, covered, referencing the table given.
-        const auto is_covered_check = [&](const Trigger& trigger, List* foreign_keys) {
+        const auto is_covered_check = [&](const Trigger& trigger) {
             if (!TRIGGER_FOR_ROW(trigger.tgtype) || !TRIGGER_FOR_AFTER(trigger.tgtype) || !fires_on(trigger) ||
                 RI_FKey_trigger_type(trigger.tgfoid) != RI_TRIGGER_FK)
                 return false;
@@ -447,8 +451,17 @@ void DirectWrite::skip_foreign_key_checks(int table, CmdType event, std::initial
             }
             return false;
         };
-        List* foreign_keys = RelationGetFKeyList(relations_[table]);
-        int kept = 0;
+        // The same triggers less the checks left out, built in the write's memory. Nothing has
+        // fired yet, so the per-trigger arrays of the ResultRelInfo (indexed by position, filled
+        // on first use) are all unset.
+        const MemoryContext caller = MemoryContextSwitchTo(estate_->es_query_cxt);
+        auto* fewer = static_cast<TriggerDesc*>(palloc(sizeof(TriggerDesc)));
+        *fewer = *triggers;
+        fewer->triggers = static_cast<Trigger*>(palloc(sizeof(Trigger) * triggers->numtriggers));
+        fewer->numtriggers = 0;
+        MemoryContextSwitchTo(caller);
+        bool& after_row = event == CMD_INSERT ? fewer->trig_insert_after_row : fewer->trig_update_after_row;
+        after_row = false;
         for (int i = 0; i < triggers->numtriggers; ++i) {
             const Trigger& trigger = triggers->triggers[i];
             // A BEFORE trigger could set another value in a covered column: unless it is one of
@@ -456,31 +469,13 @@ void DirectWrite::skip_foreign_key_checks(int table, CmdType event, std::initial
             if (TRIGGER_FOR_ROW(trigger.tgtype) && TRIGGER_FOR_BEFORE(trigger.tgtype) && fires_on(trigger) &&
                 !calls_one_of(trigger, before_triggers, schema))
                 return;
-            if (!is_covered_check(trigger, foreign_keys)) ++kept;
-        }
-        if (kept == triggers->numtriggers) return;
-        if (kept == 0) {
-            infos_[table]->ri_TrigDesc = nullptr;
-            return;
-        }
-        // The same triggers less the checks left out. Nothing has fired yet, so the per-trigger
-        // arrays of the ResultRelInfo (indexed by position, filled on first use) are all unset.
-        const MemoryContext caller = MemoryContextSwitchTo(estate_->es_query_cxt);
-        auto* fewer = static_cast<TriggerDesc*>(palloc(sizeof(TriggerDesc)));
-        *fewer = *triggers;
-        fewer->triggers = static_cast<Trigger*>(palloc(sizeof(Trigger) * kept));
-        fewer->numtriggers = 0;
-        bool& after_row = event == CMD_INSERT ? fewer->trig_insert_after_row : fewer->trig_update_after_row;
-        after_row = false;
-        for (int i = 0; i < triggers->numtriggers; ++i) {
-            const Trigger& trigger = triggers->triggers[i];
-            if (is_covered_check(trigger, foreign_keys)) continue;
+            if (is_covered_check(trigger)) continue;
             fewer->triggers[fewer->numtriggers++] = trigger;
             if (TRIGGER_FOR_ROW(trigger.tgtype) && TRIGGER_FOR_AFTER(trigger.tgtype) && fires_on(trigger))
                 after_row = true;
         }
-        infos_[table]->ri_TrigDesc = fewer;
-        MemoryContextSwitchTo(caller);
+        if (fewer->numtriggers == triggers->numtriggers) return;
+        infos_[table]->ri_TrigDesc = fewer->numtriggers == 0 ? nullptr : fewer;
     });
 }
 

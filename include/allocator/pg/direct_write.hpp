@@ -22,6 +22,7 @@
 #include <array>
 #include <initializer_list>
 #include <utility>
+#include <vector>
 
 #include "allocator/core/uuid.hpp"
 #include "allocator/pg/postgres.hpp"
@@ -70,13 +71,14 @@ public:
     // the update is HOT.
     bool update_column(int table, const Uuid& id, const char* column, const Param& value);
 
-    // Locks the row of `table` (one of the extension's, with a primary key of one uuid)
-    // whose key is `id` FOR KEY SHARE, as a foreign-key check's query locks the row it
-    // references: found on the write's snapshot and, under READ COMMITTED, its latest version
-    // once a writer changing its key has finished. Returns whether the row is locked with that
-    // key; when not (no such row, or a concurrent writer changed it), the caller keeps the
-    // foreign-key check, which then reports or retries as it always has.
-    bool lock_referenced_row(const char* table, const Uuid& id);
+    // Locks the rows of `table` (one of the extension's, with a primary key of one uuid)
+    // whose keys are `ids` FOR KEY SHARE, as a foreign-key check's query locks the row it
+    // references: each found on the write's snapshot and, under READ COMMITTED, its latest
+    // version once a writer changing its key has finished. Returns whether every row is
+    // locked with its key; when not (no such row, or a concurrent writer changed it), it stops
+    // there and the caller keeps the foreign-key checks, which then report or retry as they
+    // always have.
+    bool lock_referenced_rows(const char* table, const std::vector<Uuid>& ids);
 
     // A column of a table written here, and the extension's table its foreign key references.
     struct CoveredKey {
@@ -87,7 +89,7 @@ public:
     // Leaves out the foreign-key checks that `event` (CMD_INSERT: insert, CMD_UPDATE:
     // update_column) fires for the rows this write writes into tables[table], for a caller
     // that knows each would repeat a lock the write takes anyway (the referenced row, locked by
-    // lock_referenced_row, by update_column or by another row's check) or look up a row of this
+    // lock_referenced_rows, by update_column or by another row's check) or look up a row of this
     // very write. `covered` names the one-column foreign keys that holds for. Every other
     // trigger keeps firing, an added foreign key's check among them. A BEFORE row trigger could
     // change a covered column, so nothing is left out while the table has one for the event

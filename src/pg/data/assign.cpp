@@ -200,23 +200,23 @@ void write_assignment(const AssignmentWrite& w) {
     // The pin first, as the statement it replaces ran before the inserts: a booking deleted
     // meanwhile is then refused by the inserts' foreign key (23503), as before. Its check of
     // the zone is the zone's row locked FOR KEY SHARE, taken here directly when it can be
-    // (lock_referenced_row says why).
+    // (lock_referenced_rows says why).
     bool pinned = false;
     if (plan.pin_zone) {
-        if (write.lock_referenced_row("zones", plan.zone))
+        if (write.lock_referenced_rows("zones", {plan.zone}))
             write.skip_foreign_key_checks(kBookings, CMD_UPDATE, {{"assigned_zone_id", "zones"}},
                                           {"refuse_restaurant_change_while_seated"});
         pinned = write.update_column(kBookings, w.booking.id, "assigned_zone_id", Param::of(plan.zone));
     }
     if (!plan.added.empty()) {
         // Each assignment row's foreign-key checks would lock its booking's row and its table's
-        // FOR KEY SHARE, through a query each. The write takes those locks itself, once a row
-        // (the pin has locked the booking already); whatever it cannot lock cleanly, it leaves
-        // to the checks. Every mirror and ledger row names the same booking, and a mirror row's
-        // assignment is a row of this write (hold_id is never set here): their checks would
-        // only repeat work.
-        bool locked = pinned || write.lock_referenced_row("bookings", w.booking.id);
-        for (const Uuid& table : plan.added) locked = locked && write.lock_referenced_row("table_inventory", table);
+        // FOR KEY SHARE, through a query each. The write takes those locks itself, once a row,
+        // opening each referenced table once (the pin has locked the booking already); whatever
+        // it cannot lock cleanly, it leaves to the checks. Every mirror and ledger row names the
+        // same booking, and a mirror row's assignment is a row of this write (hold_id is never
+        // set here): their checks would only repeat work.
+        const bool locked = (pinned || write.lock_referenced_rows("bookings", {w.booking.id})) &&
+                            write.lock_referenced_rows("table_inventory", plan.added);
         if (locked)
             write.skip_foreign_key_checks(kAssignments, CMD_INSERT,
                                           {{"booking_id", "bookings"}, {"table_id", "table_inventory"}},
