@@ -144,3 +144,90 @@ ROLLBACK;
 SELECT * FROM counts();
 SELECT sweep_expired_holds() AS swept;
 SELECT * FROM counts();
+
+------------------------------------------------------------------------------------------
+-- 7. The sweep deletes holds directly, leaving out the cascades of their members' and mirror
+-- rows' foreign keys (it deletes those rows itself first), and keeps everything else a
+-- DELETE does: an operator's own triggers on table_holds and the actions of an operator's
+-- own foreign keys to it. A table_holds with a BEFORE ROW or a statement-level DELETE
+-- trigger is swept by one statement instead, with the same result.
+------------------------------------------------------------------------------------------
+SELECT fixture_reset();
+CREATE TABLE regress_hold_notes (hold_id uuid NOT NULL REFERENCES table_holds (id) ON DELETE CASCADE, note text);
+CREATE TABLE pg_temp.hold_deletions (hold_id uuid, seen text);
+CREATE FUNCTION pg_temp.note_hold_deletion() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO pg_temp.hold_deletions VALUES (OLD.id, TG_WHEN || ' ' || TG_LEVEL);
+    RETURN OLD;
+END $$;
+CREATE TRIGGER audit_hold_deletion AFTER DELETE ON table_holds
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.note_hold_deletion();
+SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1)]) \gset
+SELECT id AS h2 FROM create_table_hold(b(2), ARRAY[t(2), t(3)]) \gset
+SELECT id AS hlive FROM create_table_hold(b(7), ARRAY[t(7)]) \gset
+INSERT INTO regress_hold_notes VALUES (:'h1', 'window seat'), (:'h2', 'birthday'), (:'hlive', 'regular');
+UPDATE table_holds SET expires_at = now() - interval '1 second' WHERE id IN (:'h1', :'h2');
+SELECT sweep_expired_holds() AS swept;
+-- The AFTER ROW trigger saw both holds go, the operator's cascade took their notes, and
+-- nothing of them is left behind.
+SELECT count(*) FILTER (WHERE hold_id IN (:'h1', :'h2')) AS audited, count(*) AS audit_rows, min(seen) AS seen
+  FROM pg_temp.hold_deletions;
+SELECT note FROM regress_hold_notes;
+SELECT * FROM counts();
+SELECT count(*) AS orphan_members FROM table_hold_members m WHERE NOT EXISTS (SELECT FROM table_holds h WHERE h.id = m.hold_id);
+SELECT count(*) AS orphan_mirror_rows FROM allocations a
+ WHERE a.hold_id IS NOT NULL AND NOT EXISTS (SELECT FROM table_holds h WHERE h.id = a.hold_id);
+DROP TRIGGER audit_hold_deletion ON table_holds;
+DROP TABLE regress_hold_notes;
+
+-- An operator's foreign key without a cascade still refuses: the sweep fails with 23503 and
+-- loses nothing.
+SELECT fixture_reset();
+CREATE TABLE regress_hold_invoices (hold_id uuid NOT NULL REFERENCES table_holds (id));
+SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1)]) \gset
+INSERT INTO regress_hold_invoices VALUES (:'h1');
+UPDATE table_holds SET expires_at = now() - interval '1 second';
+SELECT * FROM counts();
+-- (PostgreSQL's own error; its DETAIL names the random hold id.)
+SELECT left(try($$SELECT sweep_expired_holds()$$), 5) AS sqlstate;
+SELECT * FROM counts();
+DROP TABLE regress_hold_invoices;
+SELECT sweep_expired_holds() AS swept;
+
+-- A BEFORE ROW trigger that keeps booking 1's hold: the statement sweeps the other one, and
+-- counts and records only that one; the hold kept has lost its members and mirror rows, as
+-- with a DELETE of a hold that a trigger keeps.
+SELECT fixture_reset();
+CREATE FUNCTION pg_temp.keep_booking() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.booking_id = TG_ARGV[0]::uuid THEN RETURN NULL; END IF;
+    RETURN OLD;
+END $$;
+SELECT b(1) AS b1 \gset
+CREATE TRIGGER keep_booking_1 BEFORE DELETE ON table_holds FOR EACH ROW EXECUTE FUNCTION pg_temp.keep_booking(:'b1');
+SELECT id AS h1 FROM create_table_hold(b(1), ARRAY[t(1)]) \gset
+SELECT id AS h2 FROM create_table_hold(b(2), ARRAY[t(2)]) \gset
+UPDATE table_holds SET expires_at = now() - interval '1 second';
+SELECT sweep_expired_holds() AS swept;
+SELECT bn(booking_id) AS booking FROM table_holds;
+SELECT bn(booking_id) AS booking FROM observability_events WHERE event_type = 'hold.expired';
+SELECT * FROM counts();
+DROP TRIGGER keep_booking_1 ON table_holds;
+
+-- A statement-level trigger fires once a sweep.
+SELECT fixture_reset();
+TRUNCATE pg_temp.hold_deletions;
+CREATE FUNCTION pg_temp.note_sweep() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO pg_temp.hold_deletions VALUES (NULL, TG_WHEN || ' ' || TG_LEVEL);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER audit_hold_sweep AFTER DELETE ON table_holds
+    FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.note_sweep();
+SELECT count(*) FROM create_table_hold(b(1), ARRAY[t(1)]);
+SELECT count(*) FROM create_table_hold(b(2), ARRAY[t(2)]);
+UPDATE table_holds SET expires_at = now() - interval '1 second';
+SELECT sweep_expired_holds() AS swept;
+SELECT seen, count(*) FROM pg_temp.hold_deletions GROUP BY seen;
+SELECT * FROM counts();
+DROP TRIGGER audit_hold_sweep ON table_holds;

@@ -416,15 +416,54 @@ bool calls_one_of(const Trigger& trigger, std::initializer_list<const char*> fun
            std::any_of(functions.begin(), functions.end(), [&](const char* f) { return std::strcmp(f, name) == 0; });
 }
 
+bool fires_on(const Trigger& trigger, CmdType event) {
+    switch (event) {
+        case CMD_INSERT:
+            return TRIGGER_FOR_INSERT(trigger.tgtype);
+        case CMD_UPDATE:
+            return TRIGGER_FOR_UPDATE(trigger.tgtype);
+        case CMD_DELETE:
+            return TRIGGER_FOR_DELETE(trigger.tgtype);
+        default:
+            return false;
+    }
+}
+
+bool is_after_row(const Trigger& trigger, CmdType event) {
+    return TRIGGER_FOR_ROW(trigger.tgtype) && TRIGGER_FOR_AFTER(trigger.tgtype) && fires_on(trigger, event);
+}
+
+// Gives `info` the same triggers less the AFTER ROW triggers of `event` that `is_left_out`
+// picks, built in `memory`. Nothing has fired yet, so the per-trigger arrays of the
+// ResultRelInfo (indexed by position, filled on first use) are all unset. Raw PostgreSQL calls.
+template <typename IsLeftOut>
+void leave_out_after_row_triggers(ResultRelInfo* info, CmdType event, MemoryContext memory, IsLeftOut&& is_left_out) {
+    TriggerDesc* triggers = info->ri_TrigDesc;
+    if (triggers == nullptr) return;
+    auto* fewer = static_cast<TriggerDesc*>(MemoryContextAlloc(memory, sizeof(TriggerDesc)));
+    *fewer = *triggers;
+    fewer->triggers = static_cast<Trigger*>(MemoryContextAlloc(memory, sizeof(Trigger) * triggers->numtriggers));
+    fewer->numtriggers = 0;
+    bool& after_row = event == CMD_INSERT   ? fewer->trig_insert_after_row
+                      : event == CMD_UPDATE ? fewer->trig_update_after_row
+                                            : fewer->trig_delete_after_row;
+    after_row = false;
+    for (int i = 0; i < triggers->numtriggers; ++i) {
+        const Trigger& trigger = triggers->triggers[i];
+        if (is_after_row(trigger, event) && is_left_out(trigger)) continue;
+        fewer->triggers[fewer->numtriggers++] = trigger;
+        if (is_after_row(trigger, event)) after_row = true;
+    }
+    if (fewer->numtriggers == triggers->numtriggers) return;
+    info->ri_TrigDesc = fewer->numtriggers == 0 ? nullptr : fewer;
+}
+
 }  // namespace
 
 void DirectWrite::skip_foreign_key_checks(int table, CmdType event, std::initializer_list<CoveredKey> covered,
                                           std::initializer_list<const char*> before_triggers) {
     if (table < 0 || table >= count_ || covered.size() > kMaxColumns || (event != CMD_INSERT && event != CMD_UPDATE))
         throw std::logic_error("DirectWrite: bad skip_foreign_key_checks");
-    const auto fires_on = [event](const Trigger& trigger) {
-        return event == CMD_INSERT ? TRIGGER_FOR_INSERT(trigger.tgtype) : TRIGGER_FOR_UPDATE(trigger.tgtype);
-    };
     // Each covered column with the table its foreign key must reference.
     std::array<std::pair<AttrNumber, Oid>, kMaxColumns> covered_keys{};
     int n = 0;
@@ -432,14 +471,20 @@ void DirectWrite::skip_foreign_key_checks(int table, CmdType event, std::initial
         covered_keys[n++] = {attribute_number(relations_[table], key.column), extension_relation_id(key.referenced)};
     const Oid schema = extension_schema();
     pg_call([&] {
-        TriggerDesc* triggers = infos_[table]->ri_TrigDesc;
+        const TriggerDesc* triggers = infos_[table]->ri_TrigDesc;
         if (triggers == nullptr) return;
+        // A BEFORE trigger could set another value in a covered column: unless it is one of
+        // the extension's own named here, which leave those columns alone, every check stays.
+        for (int i = 0; i < triggers->numtriggers; ++i) {
+            const Trigger& trigger = triggers->triggers[i];
+            if (TRIGGER_FOR_ROW(trigger.tgtype) && TRIGGER_FOR_BEFORE(trigger.tgtype) && fires_on(trigger, event) &&
+                !calls_one_of(trigger, before_triggers, schema))
+                return;
+        }
         List* foreign_keys = RelationGetFKeyList(relations_[table]);
-        // A foreign key's check, leaving it out: one column, covered, referencing the table given.
-        const auto is_covered_check = [&](const Trigger& trigger) {
-            if (!TRIGGER_FOR_ROW(trigger.tgtype) || !TRIGGER_FOR_AFTER(trigger.tgtype) || !fires_on(trigger) ||
-                RI_FKey_trigger_type(trigger.tgfoid) != RI_TRIGGER_FK)
-                return false;
+        // A foreign key's check, left out: one column, covered, referencing the table given.
+        leave_out_after_row_triggers(infos_[table], event, estate_->es_query_cxt, [&](const Trigger& trigger) {
+            if (RI_FKey_trigger_type(trigger.tgfoid) != RI_TRIGGER_FK) return false;
             ListCell* cell = nullptr;
             foreach (cell, foreign_keys) {
                 const auto* key = static_cast<const ForeignKeyCacheInfo*>(lfirst(cell));
@@ -450,32 +495,93 @@ void DirectWrite::skip_foreign_key_checks(int table, CmdType event, std::initial
                 });
             }
             return false;
-        };
-        // The same triggers less the checks left out, built in the write's memory. Nothing has
-        // fired yet, so the per-trigger arrays of the ResultRelInfo (indexed by position, filled
-        // on first use) are all unset.
-        const MemoryContext caller = MemoryContextSwitchTo(estate_->es_query_cxt);
-        auto* fewer = static_cast<TriggerDesc*>(palloc(sizeof(TriggerDesc)));
-        *fewer = *triggers;
-        fewer->triggers = static_cast<Trigger*>(palloc(sizeof(Trigger) * triggers->numtriggers));
-        fewer->numtriggers = 0;
-        MemoryContextSwitchTo(caller);
-        bool& after_row = event == CMD_INSERT ? fewer->trig_insert_after_row : fewer->trig_update_after_row;
-        after_row = false;
-        for (int i = 0; i < triggers->numtriggers; ++i) {
-            const Trigger& trigger = triggers->triggers[i];
-            // A BEFORE trigger could set another value in a covered column: unless it is one of
-            // the extension's own named here, which leave those columns alone, every check stays.
-            if (TRIGGER_FOR_ROW(trigger.tgtype) && TRIGGER_FOR_BEFORE(trigger.tgtype) && fires_on(trigger) &&
-                !calls_one_of(trigger, before_triggers, schema))
-                return;
-            if (is_covered_check(trigger)) continue;
-            fewer->triggers[fewer->numtriggers++] = trigger;
-            if (TRIGGER_FOR_ROW(trigger.tgtype) && TRIGGER_FOR_AFTER(trigger.tgtype) && fires_on(trigger))
-                after_row = true;
+        });
+    });
+}
+
+namespace {
+
+// Whether foreign key `constraint` is one of `covered` ({referencing table, its column}) and
+// references `referenced`. Raw PostgreSQL calls.
+bool is_covered_reference(Oid constraint, Oid referenced,
+                          const std::array<std::pair<Oid, AttrNumber>, DirectWrite::kMaxTables>& covered, int n) {
+    HeapTuple tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(constraint));
+    if (!HeapTupleIsValid(tuple)) return false;
+    const auto* form = reinterpret_cast<const FormData_pg_constraint*>(GETSTRUCT(tuple));
+    bool is_null = true;
+    const Datum keys = SysCacheGetAttr(CONSTROID, tuple, Anum_pg_constraint_conkey, &is_null);
+    bool matches = false;
+    if (form->contype == CONSTRAINT_FOREIGN && form->confrelid == referenced && !is_null) {
+        ArrayType* array = DatumGetArrayTypeP(keys);
+        if (ARR_NDIM(array) == 1 && ARR_DIMS(array)[0] == 1 && !ARR_HASNULL(array)) {
+            const AttrNumber column = reinterpret_cast<const int16*>(ARR_DATA_PTR(array))[0];
+            matches = std::any_of(covered.begin(), covered.begin() + n, [&](const auto& c) {
+                return c.first == form->conrelid && c.second == column;
+            });
         }
-        if (fewer->numtriggers == triggers->numtriggers) return;
-        infos_[table]->ri_TrigDesc = fewer->numtriggers == 0 ? nullptr : fewer;
+    }
+    ReleaseSysCache(tuple);
+    return matches;
+}
+
+}  // namespace
+
+void DirectWrite::skip_cascaded_deletes(int table, std::initializer_list<ReferencingKey> covered) {
+    if (table < 0 || table >= count_ || covered.size() > kMaxTables)
+        throw std::logic_error("DirectWrite: bad skip_cascaded_deletes");
+    // Each covered foreign key as {referencing table, its column}.
+    std::array<std::pair<Oid, AttrNumber>, kMaxTables> covered_keys{};
+    int n = 0;
+    for (const ReferencingKey& key : covered) {
+        const Oid referencing = extension_relation_id(key.table);
+        const AttrNumber column = pg_call([&] {
+            const AttrNumber attribute = get_attnum(referencing, key.column);
+            if (attribute == InvalidAttrNumber)
+                elog(ERROR, "allocator: %s has no column %s", key.table, key.column);
+            return attribute;
+        });
+        covered_keys[n++] = {referencing, column};
+    }
+    pg_call([&] {
+        const Oid referenced = RelationGetRelid(relations_[table]);
+        leave_out_after_row_triggers(infos_[table], CMD_DELETE, estate_->es_query_cxt, [&](const Trigger& trigger) {
+            return trigger.tgfoid == F_RI_FKEY_CASCADE_DEL &&
+                   is_covered_reference(trigger.tgconstraint, referenced, covered_keys, n);
+        });
+    });
+}
+
+bool DirectWrite::deletes_directly(const char* table) {
+    const Oid table_id = extension_relation_id(table);
+    return pg_call([&] {
+        // RowExclusiveLock, as the delete takes, to the end of the transaction: CREATE TRIGGER
+        // waits for it, so what is seen here is what the delete meets.
+        const Relation relation = table_open(table_id, RowExclusiveLock);
+        const TriggerDesc* triggers = relation->trigdesc;
+        const bool direct = triggers == nullptr ||
+                            !(triggers->trig_delete_before_row || triggers->trig_delete_before_statement ||
+                              triggers->trig_delete_after_statement);
+        table_close(relation, NoLock);
+        return direct;
+    });
+}
+
+bool DirectWrite::delete_locked_row(int table, const Uuid& id) {
+    if (table < 0 || table >= count_) throw std::logic_error("DirectWrite: bad delete");
+    const IndexKey key = IndexKey::uuid(id);
+    return pg_call([&] {
+        const MemoryContext caller = MemoryContextSwitchTo(estate_->es_query_cxt);
+        if (infos_[table]->ri_TrigDesc != nullptr && infos_[table]->ri_TrigDesc->trig_delete_before_row)
+            elog(ERROR, "allocator: %s has BEFORE ROW DELETE triggers; delete it by a statement",
+                 RelationGetRelationName(relations_[table]));
+        const auto [index, key_attribute] = uuid_primary_key(infos_[table]);
+        TupleTableSlot* row = slots_[table];
+        const bool found = find_by_key(relations_[table], index, key_attribute, key, snapshot_, row);
+        // Without BEFORE ROW triggers no recheck is ever needed (the row is locked): no EPQ state.
+        if (found) ExecSimpleRelationDelete(infos_[table], estate_, nullptr, row);
+        ExecClearTuple(row);  // its buffer pin
+        MemoryContextSwitchTo(caller);
+        return found;
     });
 }
 

@@ -1,5 +1,6 @@
-// Rows inserted into the extension's tables without a plan: the way logical replication's
-// apply worker writes them (ExecSimpleRelationInsert on an EState of its own).
+// Rows written into the extension's tables without a plan: the way logical replication's
+// apply worker writes them (ExecSimpleRelationInsert, -Update and -Delete on an EState of
+// its own).
 //
 // Why: a prepared INSERT still builds the executor state of every plan node on each run, and
 // for the assignment write (one CTE of four inserts and an update) that start-up and the CTE
@@ -9,7 +10,8 @@
 // BEFORE and AFTER row triggers (the foreign-key checks among them, fired when finish() ends
 // the write, as at the end of a statement), NOT NULL and CHECK constraints, and every index
 // entry with its unique and exclusion checks; an update (update_column) gets the same, and the
-// row locking of an UPDATE. What it does not get: statement-level triggers
+// row locking of an UPDATE; a delete (delete_locked_row) its AFTER row triggers, the foreign
+// keys' actions among them. What it does not get: statement-level triggers
 // (the extension defines none on the tables written this way: sql/install/80_triggers.sql),
 // privilege and row-security checks (callers are the extension's SECURITY DEFINER functions,
 // which run as the tables' owner), partition routing (the tables are plain), RETURNING.
@@ -97,6 +99,37 @@ public:
     // columns alone). Before the first write of the event to the table.
     void skip_foreign_key_checks(int table, CmdType event, std::initializer_list<CoveredKey> covered,
                                  std::initializer_list<const char*> before_triggers = {});
+
+    // Whether rows of `table` (one of the extension's) can be deleted by delete_locked_row
+    // with all that a DELETE statement would do to them: the table has no BEFORE ROW DELETE
+    // trigger (which may keep a row, where the caller counts on every row it names going) and
+    // no statement-level DELETE trigger (which a direct write does not fire). Locks the table
+    // RowExclusiveLock, as the delete does, to the end of the transaction, so no trigger is
+    // created between this answer and the delete. Before the write is constructed.
+    static bool deletes_directly(const char* table);
+
+    // A foreign key of one of the extension's tables (`table`, its one column `column`) that
+    // references a table written here.
+    struct ReferencingKey {
+        const char* table;
+        const char* column;
+    };
+
+    // Leaves out the ON DELETE CASCADE actions of the foreign keys `covered` for the rows this
+    // write deletes from tables[table], for a caller that has deleted every referencing row
+    // itself, by a statement whose snapshot was taken after it locked the rows it deletes: a
+    // referencing row committed later would have needed the key-share lock its foreign-key
+    // check takes on the referenced row, which the caller's lock blocks, so each cascade would
+    // find nothing. Every other trigger keeps firing, the actions of other foreign keys among
+    // them. Before the first delete.
+    void skip_cascaded_deletes(int table, std::initializer_list<ReferencingKey> covered);
+
+    // DELETE FROM tables[table] WHERE <primary key> = id, written directly, for a row this
+    // transaction has locked FOR UPDATE (nobody else can change it before the delete): found
+    // on the write's snapshot and deleted, its AFTER ROW DELETE triggers (the foreign keys'
+    // actions) fired at finish(). Returns whether there was such a row. The primary key is one
+    // uuid column, and deletes_directly(table) holds.
+    bool delete_locked_row(int table, const Uuid& id);
 
     // A column of the row last inserted into tables[table] (a default it was given, say),
     // valid until the next insert into that table; throws on NULL.

@@ -15,6 +15,7 @@ extern "C" {
 #include "access/tupdesc.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
