@@ -23,7 +23,7 @@
 # checkpoint, so neither lands in the next one's rounds because of its predecessor.
 #
 #   bash bench/run.sh [--quick] [--rounds N] [--seconds S]
-#     default: 3 rounds of 20 s after a 10 s warm-up per workload (about 15 minutes);
+#     default: 3 rounds of 20 s after a 10 s warm-up per workload (15 to 20 minutes);
 #     --quick: 3 rounds of 5 s after 3 s (under 5 minutes). A bare number is --seconds.
 #     --conf LINE (repeatable) adds a postgresql.conf line, to compare settings (jit = off).
 # Runs the installed extension (make install) on its own port, 5490, in a scratch dir under
