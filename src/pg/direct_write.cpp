@@ -515,9 +515,8 @@ bool is_covered_reference(Oid constraint, Oid referenced,
         ArrayType* array = DatumGetArrayTypeP(keys);
         if (ARR_NDIM(array) == 1 && ARR_DIMS(array)[0] == 1 && !ARR_HASNULL(array)) {
             const AttrNumber column = reinterpret_cast<const int16*>(ARR_DATA_PTR(array))[0];
-            matches = std::any_of(covered.begin(), covered.begin() + n, [&](const auto& c) {
-                return c.first == form->conrelid && c.second == column;
-            });
+            matches = std::any_of(covered.begin(), covered.begin() + n,
+                                  [&](const auto& c) { return c.first == form->conrelid && c.second == column; });
         }
     }
     ReleaseSysCache(tuple);
@@ -536,8 +535,7 @@ void DirectWrite::skip_cascaded_deletes(int table, std::initializer_list<Referen
         const Oid referencing = extension_relation_id(key.table);
         const AttrNumber column = pg_call([&] {
             const AttrNumber attribute = get_attnum(referencing, key.column);
-            if (attribute == InvalidAttrNumber)
-                elog(ERROR, "allocator: %s has no column %s", key.table, key.column);
+            if (attribute == InvalidAttrNumber) elog(ERROR, "allocator: %s has no column %s", key.table, key.column);
             return attribute;
         });
         covered_keys[n++] = {referencing, column};
@@ -558,9 +556,9 @@ bool DirectWrite::deletes_directly(const char* table) {
         // waits for it, so what is seen here is what the delete meets.
         const Relation relation = table_open(table_id, RowExclusiveLock);
         const TriggerDesc* triggers = relation->trigdesc;
-        const bool direct = triggers == nullptr ||
-                            !(triggers->trig_delete_before_row || triggers->trig_delete_before_statement ||
-                              triggers->trig_delete_after_statement);
+        const bool direct =
+            triggers == nullptr || !(triggers->trig_delete_before_row || triggers->trig_delete_before_statement ||
+                                     triggers->trig_delete_after_statement);
         table_close(relation, NoLock);
         return direct;
     });

@@ -10,10 +10,11 @@
 
 // The CTEs `members` and `hold_mirror`, deleting the members and mirror rows of the holds
 // whose ids are the uuid[] expression `ids`.
-#define DELETE_HOLD_CHILDREN(ids)                                                                         \
-    "members as (delete from @extschema@.table_hold_members m "                                           \
-    "  where m.hold_id OPERATOR(pg_catalog.=) any (" ids ") returning 1), "                               \
-    "hold_mirror as (delete from @extschema@.allocations a "                                              \
+#define DELETE_HOLD_CHILDREN(ids)                               \
+    "members as (delete from @extschema@.table_hold_members m " \
+    "  where m.hold_id OPERATOR(pg_catalog.=) any (" ids        \
+    ") returning 1), "                                          \
+    "hold_mirror as (delete from @extschema@.allocations a "    \
     "  where a.hold_id OPERATOR(pg_catalog.=) any (" ids ") returning 1)"
 
 // The CTE `events`: one event of `event_type` for each hold of the CTE `holds` (its rows have
@@ -27,7 +28,7 @@
     "  'end_at', r.end_at, 'expires_at', r.expires_at, 'session_user', session_user) "                    \
     "  OPERATOR(pg_catalog.||) " extra_context " from " holds " r returning 1)"
 
-#define DELETE_HOLDS(doomed, event_type, extra_context, result)                                           \
+#define DELETE_HOLDS(doomed, event_type, extra_context, result) \
     "with doomed as (" doomed                                                                             \
     "), "                                                                                                 \
     "doomed_ids as (select pg_catalog.array_agg(d.id) as ids from doomed d), "                            \

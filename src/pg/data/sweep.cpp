@@ -10,19 +10,19 @@ namespace allocator::pg {
 namespace {
 
 // The oldest expired holds no other transaction has locked, oldest first.
-#define EXPIRED_HOLDS                                                                                    \
-    "select h.id, h.restaurant_id, h.booking_id, h.table_ids, h.start_at, h.end_at, h.expires_at "       \
-    "  from @extschema@.table_holds h where h.expires_at OPERATOR(pg_catalog.<=) pg_catalog.now() "      \
+#define EXPIRED_HOLDS                                                                               \
+    "select h.id, h.restaurant_id, h.booking_id, h.table_ids, h.start_at, h.end_at, h.expires_at "  \
+    "  from @extschema@.table_holds h where h.expires_at OPERATOR(pg_catalog.<=) pg_catalog.now() " \
     " order by h.expires_at, h.id limit $1 for update skip locked"
 #define SWEEP_EVENT_TYPE "'hold.expired'"
 #define SWEEP_EVENT_CONTEXT "pg_catalog.jsonb_build_object('removed_by', 'sweep_expired_holds')"
 
 // The batch as one statement, for a table_holds with triggers a direct delete cannot honour
 // (DirectWrite::deletes_directly). $1 batch size.
-const Statement kSweepBatch{"sweep expired holds",
-                            DELETE_HOLDS(EXPIRED_HOLDS, SWEEP_EVENT_TYPE, SWEEP_EVENT_CONTEXT,
-                                         "select pg_catalog.count(*) from removed"),
-                            {INT4OID}};
+const Statement kSweepBatch{
+    "sweep expired holds",
+    DELETE_HOLDS(EXPIRED_HOLDS, SWEEP_EVENT_TYPE, SWEEP_EVENT_CONTEXT, "select pg_catalog.count(*) from removed"),
+    {INT4OID}};
 
 // The batch in three steps, the way that does not fire two cascades a hold (a foreign-key
 // action is a query of its own, a third of a batch: bench/README.md): the holds locked, with
@@ -32,13 +32,13 @@ const Statement kSweepBatch{"sweep expired holds",
 // $1 batch size; the ids of the holds locked (NULL for none).
 const Statement kLockExpiredHolds{
     "lock expired holds",
-    "with doomed as (" EXPIRED_HOLDS "), " HOLD_EVENTS("doomed", SWEEP_EVENT_TYPE, SWEEP_EVENT_CONTEXT)
-    " select pg_catalog.array_agg(d.id) from doomed d",
+    "with doomed as (" EXPIRED_HOLDS "), " HOLD_EVENTS(
+        "doomed", SWEEP_EVENT_TYPE, SWEEP_EVENT_CONTEXT) " select pg_catalog.array_agg(d.id) from doomed d",
     {INT4OID}};
 
 // $1 the holds.
-const Statement kDeleteHoldChildren{"delete expired holds' members and mirror rows",
-                                    "with " DELETE_HOLD_CHILDREN("$1") " select", {UUIDARRAYOID}};
+const Statement kDeleteHoldChildren{
+    "delete expired holds' members and mirror rows", "with " DELETE_HOLD_CHILDREN("$1") " select", {UUIDARRAYOID}};
 
 #undef EXPIRED_HOLDS
 #undef SWEEP_EVENT_TYPE
