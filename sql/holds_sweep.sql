@@ -150,7 +150,8 @@ SELECT * FROM counts();
 -- rows' foreign keys (it deletes those rows itself first), and keeps everything else a
 -- DELETE does: an operator's own triggers on table_holds and the actions of an operator's
 -- own foreign keys to it. A table_holds with a BEFORE ROW or a statement-level DELETE
--- trigger is swept by one statement instead, with the same result.
+-- trigger, or one with a transition table, is swept by one statement instead, with the same
+-- result.
 ------------------------------------------------------------------------------------------
 SELECT fixture_reset();
 CREATE TABLE regress_hold_notes (hold_id uuid NOT NULL REFERENCES table_holds (id) ON DELETE CASCADE, note text);
@@ -231,3 +232,22 @@ SELECT sweep_expired_holds() AS swept;
 SELECT seen, count(*) FROM pg_temp.hold_deletions GROUP BY seen;
 SELECT * FROM counts();
 DROP TRIGGER audit_hold_sweep ON table_holds;
+
+-- A row trigger with a transition table sees every hold of the batch (the batch is the one
+-- statement then: a direct delete fills no transition table).
+SELECT fixture_reset();
+TRUNCATE pg_temp.hold_deletions;
+CREATE FUNCTION pg_temp.note_batch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO pg_temp.hold_deletions SELECT OLD.id, (SELECT count(*) FROM gone) || ' in the batch';
+    RETURN NULL;
+END $$;
+CREATE TRIGGER audit_hold_batch AFTER DELETE ON table_holds REFERENCING OLD TABLE AS gone
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.note_batch();
+SELECT count(*) FROM create_table_hold(b(1), ARRAY[t(1)]);
+SELECT count(*) FROM create_table_hold(b(2), ARRAY[t(2)]);
+UPDATE table_holds SET expires_at = now() - interval '1 second';
+SELECT sweep_expired_holds() AS swept;
+SELECT seen, count(*) FROM pg_temp.hold_deletions GROUP BY seen;
+SELECT * FROM counts();
+DROP TRIGGER audit_hold_batch ON table_holds;

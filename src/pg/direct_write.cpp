@@ -558,7 +558,7 @@ bool DirectWrite::deletes_directly(const char* table) {
         const TriggerDesc* triggers = relation->trigdesc;
         const bool direct =
             triggers == nullptr || !(triggers->trig_delete_before_row || triggers->trig_delete_before_statement ||
-                                     triggers->trig_delete_after_statement);
+                                     triggers->trig_delete_after_statement || triggers->trig_delete_old_table);
         table_close(relation, NoLock);
         return direct;
     });

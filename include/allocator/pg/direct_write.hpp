@@ -102,8 +102,9 @@ public:
 
     // Whether rows of `table` (one of the extension's) can be deleted by delete_locked_row
     // with all that a DELETE statement would do to them: the table has no BEFORE ROW DELETE
-    // trigger (which may keep a row, where the caller counts on every row it names going) and
-    // no statement-level DELETE trigger (which a direct write does not fire). Locks the table
+    // trigger (which may keep a row, where the caller counts on every row it names going), no
+    // statement-level DELETE trigger (which a direct write does not fire) and no DELETE trigger
+    // with a transition table (which a direct write does not fill). Locks the table
     // RowExclusiveLock, as the delete does, to the end of the transaction, so no trigger is
     // created between this answer and the delete. Before the write is constructed.
     static bool deletes_directly(const char* table);
