@@ -215,6 +215,14 @@ SELECT bn(booking_id) AS booking FROM observability_events WHERE event_type = 'h
 SELECT * FROM counts();
 DROP TRIGGER keep_booking_1 ON table_holds;
 
+-- Two holds (bookings 1 and 2) that have expired, swept: what the sweep returned.
+CREATE FUNCTION pg_temp.sweep_two_expired_holds() RETURNS integer LANGUAGE sql AS $$
+    SELECT count(*) FROM create_table_hold(b(1), ARRAY[t(1)]);
+    SELECT count(*) FROM create_table_hold(b(2), ARRAY[t(2)]);
+    UPDATE table_holds SET expires_at = now() - interval '1 second';
+    SELECT sweep_expired_holds();
+$$;
+
 -- A statement-level trigger fires once a sweep.
 SELECT fixture_reset();
 TRUNCATE pg_temp.hold_deletions;
@@ -225,10 +233,7 @@ BEGIN
 END $$;
 CREATE TRIGGER audit_hold_sweep AFTER DELETE ON table_holds
     FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.note_sweep();
-SELECT count(*) FROM create_table_hold(b(1), ARRAY[t(1)]);
-SELECT count(*) FROM create_table_hold(b(2), ARRAY[t(2)]);
-UPDATE table_holds SET expires_at = now() - interval '1 second';
-SELECT sweep_expired_holds() AS swept;
+SELECT pg_temp.sweep_two_expired_holds() AS swept;
 SELECT seen, count(*) FROM pg_temp.hold_deletions GROUP BY seen;
 SELECT * FROM counts();
 DROP TRIGGER audit_hold_sweep ON table_holds;
@@ -244,10 +249,7 @@ BEGIN
 END $$;
 CREATE TRIGGER audit_hold_batch AFTER DELETE ON table_holds REFERENCING OLD TABLE AS gone
     FOR EACH ROW EXECUTE FUNCTION pg_temp.note_batch();
-SELECT count(*) FROM create_table_hold(b(1), ARRAY[t(1)]);
-SELECT count(*) FROM create_table_hold(b(2), ARRAY[t(2)]);
-UPDATE table_holds SET expires_at = now() - interval '1 second';
-SELECT sweep_expired_holds() AS swept;
+SELECT pg_temp.sweep_two_expired_holds() AS swept;
 SELECT seen, count(*) FROM pg_temp.hold_deletions GROUP BY seen;
 SELECT * FROM counts();
 DROP TRIGGER audit_hold_batch ON table_holds;
